@@ -1,0 +1,12 @@
+// lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
+import Foundation
+
+let usage = "usage: lore-bench tensor"
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "tensor":
+    TensorBenchmarks.run()
+default:
+    FileHandle.standardError.write(Data((usage + "\n").utf8))
+    exit(2)
+}

@@ -1,0 +1,40 @@
+/// The heap buffer behind a ``Tensor``: `count` Float32 values, 64-byte aligned.
+///
+/// A storage object is shared between tensor values until one of them mutates
+/// (copy-on-write, see ``Tensor/withUnsafeMutableBufferPointer(_:)``).
+@usableFromInline
+final class TensorStorage: @unchecked Sendable {
+    /// Alignment of every buffer in bytes: one cache line, enough for AVX-512 loads.
+    static let alignment = 64
+
+    @usableFromInline let pointer: UnsafeMutablePointer<Float>
+    @usableFromInline let count: Int
+
+    /// A new, *uninitialised* buffer of `count` floats.
+    @usableFromInline
+    init(uninitializedCount count: Int) {
+        check(count >= 0, "TensorStorage: negative element count \(count)")
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.alignment)
+        self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        self.count = count
+    }
+
+    /// A new buffer filled with `value`.
+    convenience init(count: Int, repeating value: Float) {
+        self.init(uninitializedCount: count)
+        pointer.initialize(repeating: value, count: count)
+    }
+
+    /// A new buffer holding a copy of this one's values.
+    @usableFromInline
+    func copy() -> TensorStorage {
+        let result = TensorStorage(uninitializedCount: count)
+        result.pointer.initialize(from: pointer, count: count)
+        return result
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(pointer).deallocate()
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `lore`: one thin subcommand per capability; each parses its options and calls a library.
+@main
+struct Lore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lore",
+        abstract: "Add new knowledge to language models on an ordinary Linux machine.",
+        subcommands: [Fetch.self]
+    )
+}
+
+/// Options every compute-heavy subcommand shares.
+struct ComputeOptions: ParsableArguments {
+    @Option(name: .long, help: "Threads for Lore's loops and OpenBLAS (default: $LORE_NUM_THREADS or all cores).")
+    var threads: Int?
+}
