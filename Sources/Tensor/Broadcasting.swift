@@ -20,11 +20,11 @@ extension Tensor {
     /// 0 where the dimension is broadcast (size 1 or missing), the ordinary stride elsewhere.
     static func broadcastStrides(of shape: [Int], toRank rank: Int, resultShape: [Int]) -> [Int] {
         var strides = [Int](repeating: 0, count: rank)
-        var stride = 1
+        var step = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
             let r = i + (rank - shape.count)
-            strides[r] = (shape[i] == 1 && resultShape[r] != 1) ? 0 : stride
-            stride *= shape[i]
+            strides[r] = (shape[i] == 1 && resultShape[r] != 1) ? 0 : step
+            step *= shape[i]
         }
         return strides
     }
