@@ -1,0 +1,64 @@
+import Foundation
+
+/// Timing helpers for benchmarks that report a figure beside a ceiling measured in the same run.
+///
+/// The machine is shared and noisy, so the measured code and its ceiling are *interleaved*:
+/// each round times one batch of the measured code, then one batch of the ceiling, and the
+/// reported ratio is the median over rounds of `ceilingSeconds / measuredSeconds`
+/// (> 1 means faster than the ceiling).
+enum Measure {
+    /// Monotonic wall-clock seconds.
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Seconds per call of `body`, averaged over `repetitions` calls.
+    static func time(repetitions: Int, _ body: () -> Void) -> Double {
+        let start = now()
+        for _ in 0..<repetitions { body() }
+        return (now() - start) / Double(repetitions)
+    }
+
+    /// Picks a repetition count so one batch of `body` takes about `target` seconds.
+    static func repetitions(target: Double, _ body: () -> Void) -> Int {
+        body()  // warm-up: page faults, caches, BLAS thread start
+        let once = max(time(repetitions: 1, body), 1e-9)
+        return max(1, min(1_000_000, Int(target / once)))
+    }
+
+    /// Interleaved comparison of `measured` against `ceiling`.
+    ///
+    /// - Returns: median seconds per call of each, and the median per-round ratio
+    ///   `ceiling / measured`.
+    static func compare(
+        rounds: Int = 9, target: Double = 0.05,
+        measured: () -> Void, ceiling: () -> Void
+    ) -> (measured: Double, ceiling: Double, ratio: Double) {
+        let nm = repetitions(target: target, measured)
+        let nc = repetitions(target: target, ceiling)
+        var tm: [Double] = [], tc: [Double] = [], ratios: [Double] = []
+        for _ in 0..<rounds {
+            let a = time(repetitions: nm, measured)
+            let b = time(repetitions: nc, ceiling)
+            tm.append(a); tc.append(b); ratios.append(b / a)
+        }
+        return (median(tm), median(tc), median(ratios))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// Prints one result line: `name<TAB>value<TAB>unit<TAB>ratio`.
+    static func report(_ name: String, _ value: Double, _ unit: String, ratio: Double) {
+        print("\(name)\t\(format(value))\t\(unit)\t\(String(format: "%.3f", ratio))")
+        fflush(stdout)
+    }
+
+    static func format(_ value: Double) -> String {
+        value >= 100 ? String(format: "%.1f", value) : value >= 1 ? String(format: "%.2f", value) : String(format: "%.4g", value)
+    }
+}

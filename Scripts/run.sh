@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The main job on its defaults. Until the end-to-end pipeline exists, a real demo of what Lore
+# has: fetch the real assets, read the MiniLM safetensors checkpoint with Lore's Tensor layer,
+# and measure Lore's kernels against their ceilings on this machine.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+bash Scripts/install-deps.sh
+bash Scripts/fetch-assets.sh
+bin="$(swift build -c release --show-bin-path)"
+cache="${LORE_CACHE:-$HOME/.cache/lore}"
+
+say "lore inspect (all-MiniLM-L6-v2, safetensors)"
+"$bin/lore" inspect "$cache/minilm/all_minilm_l6_v2/model/model.safetensors"
+
+say "swift build -c release --product lore-bench"
+swift build -c release --product lore-bench
+say "lore-bench tensor"
+"$bin/lore-bench" tensor
