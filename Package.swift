@@ -47,7 +47,7 @@ let package = Package(
             path: "Benchmarks/lore-bench"
         ),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "_TestSupport"]),
     ]
 )

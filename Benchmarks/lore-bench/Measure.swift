@@ -54,8 +54,8 @@ enum Measure {
 
     /// Prints one result line: `name<TAB>value<TAB>unit<TAB>ratio`.
     static func report(_ name: String, _ value: Double, _ unit: String, ratio: Double) {
-        print("\(name)\t\(format(value))\t\(unit)\t\(String(format: "%.3f", ratio))")
-        fflush(stdout)
+        let line = "\(name)\t\(format(value))\t\(unit)\t\(String(format: "%.3f", ratio))\n"
+        FileHandle.standardOutput.write(Data(line.utf8))  // unbuffered: lines appear as measured
     }
 
     static func format(_ value: Double) -> String {

