@@ -2,7 +2,26 @@
 //
 // Lore — adding new knowledge to language models on an ordinary Linux machine.
 // One library target per layer; imports only go downward (see Documentation/Architecture.md).
+import Foundation
 import PackageDescription
+
+/// Kernels are compiled for Haswell (x86-64-v3: AVX2, FMA, F16C) when the building machine has it:
+/// without an FMA target, SIMD `addingProduct` becomes a library call per lane and the
+/// vectorised exp/gelu/half kernels run several times slower. `LORE_PORTABLE=1` builds for
+/// baseline x86-64 instead (needed when Lore is a dependency, where SwiftPM refuses unsafe flags).
+let nativeSIMD: [SwiftSetting] = {
+    #if arch(x86_64) && os(Linux)
+    guard ProcessInfo.processInfo.environment["LORE_PORTABLE"] != "1",
+          let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return [] }
+    let flags = Set(flagsLine.split(separator: " ").map(String.init))
+    guard ["avx2", "fma", "f16c", "bmi2"].allSatisfy(flags.contains) else { return [] }
+    return [.unsafeFlags(["-target-cpu", "haswell"])]
+    #else
+    return []
+    #endif
+}()
 
 let package = Package(
     name: "Lore",
@@ -25,7 +44,7 @@ let package = Package(
         ),
 
         // Layers, bottom up.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: nativeSIMD),
         .target(name: "Assets"),
 
         // Helpers shared by tests (asset lookup, assertClose).
@@ -44,7 +63,8 @@ let package = Package(
         .executableTarget(
             name: "lore-bench",
             dependencies: ["Tensor", "COpenBLAS"],
-            path: "Benchmarks/lore-bench"
+            path: "Benchmarks/lore-bench",
+            swiftSettings: nativeSIMD
         ),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TestSupport"], exclude: ["Fixtures"]),
