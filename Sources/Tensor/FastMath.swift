@@ -7,15 +7,17 @@
 // error where the exact result is a normal Float, absolute error where it is 0 or denormal, and
 // exact agreement on inf, NaN and ±1 limits.
 //
-// The code uses only operations that baseline x86-64 (SSE2) has as instructions: add, mul,
-// div, compare, blend, integer shift. It never calls `rounded()` (a libm call per lane without
-// SSE4.1) or `addingProduct` (a `fmaf` call per lane without FMA). Rounding to an integer
-// uses the 1.5·2²³ trick; range reduction splits ln 2 so that `n·ln2Hi` is exact. Lane
-// comparisons stay on Float: the compiler scalarises comparisons of `SIMD8<Int32>` lanes.
+// Polynomials and range reductions use fused multiply-adds (``muladd(_:_:_:)``), single
+// instructions in the Haswell build that Package.swift selects. Without an FMA target they
+// become a libm `fmaf` call per lane (same values, ~40× slower); compiling with
+// `-D LORE_NO_FMA` switches them to a multiply and an add (errors stay within the stated
+// bounds: measured up to 1.6e-7 for exp/tanh/sigmoid/silu, 4.7e-7 for erf-GELU). Nothing else
+// needs more than SSE2: rounding to an integer uses the 1.5·2²³ trick rather than `rounded()`,
+// and lane comparisons stay on Float (the compiler scalarises comparisons of `SIMD8<Int32>`).
 //
-// Speed, 16 Mi elements on 2 threads, baseline x86-64 build: gelu(.tanh) ≈ 7.8 ms, gelu ≈ 15 ms,
-// exp / sigmoid / silu ≈ 6.5 ms, against 3.1–3.5 ms for one memcpy of the 64 MiB output. The
-// same code built for AVX2 (`-Xswiftc -target-cpu -Xswiftc haswell`): 4.5 ms and 8.3 ms.
+// Speed (Haswell build, 16 Mi elements, 2 threads, into a reused buffer): gelu(.tanh) 3.1–3.4 ms,
+// gelu 5.6 ms, exp / sigmoid / silu 2.6–2.7 ms, against 3.2 ms for one memcpy of the 64 MiB
+// output.
 //
 // Polynomial coefficients were fitted for minimal maximum relative error (Lawson's iteratively
 // reweighted least squares in Double on 20–40 k Chebyshev points, then rounded to Float).
@@ -33,6 +35,30 @@ func lanesAtMost(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
     a.replacing(with: b, where: a .> b)
 }
 
+/// `a·b + c` with one rounding (an FMA instruction when the target has one).
+@inline(__always)
+func muladd(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
+    #if LORE_NO_FMA
+    a * b + c
+    #else
+    c.addingProduct(a, b)
+    #endif
+}
+
+/// `a² = hi + lo` with `hi` a Float and `lo` the (small) rest: exactly, by FMA; without FMA,
+/// `hi` is the square of `a` cut to 12 significant bits (exact) and `lo` is rounded once.
+@inline(__always)
+func squareSplit(_ a: SIMD8<Float>) -> (hi: SIMD8<Float>, lo: SIMD8<Float>) {
+    #if LORE_NO_FMA
+    let aHi = floatFromBits(floatBits(a) & SIMD8(repeating: Int32(bitPattern: 0xFFFF_F000)))
+    let aLo = a - aHi
+    return (aHi * aHi, aLo * (a + aHi))
+    #else
+    let hi = a * a
+    return (hi, muladd(a, a, -hi))
+    #endif
+}
+
 @inline(__always)
 func floatBits(_ x: SIMD8<Float>) -> SIMD8<Int32> { unsafeBitCast(x, to: SIMD8<Int32>.self) }
 
@@ -45,7 +71,7 @@ func floatFromBits(_ x: SIMD8<Int32>) -> SIMD8<Float> { unsafeBitCast(x, to: SIM
 /// Overflows to `+inf` above ≈ 88.72, returns correctly rounded denormals down to ≈ −103.3 and 0
 /// below; `NaN` propagates.
 ///
-/// Maximum error: relative 1.6e-7 for normal results (measured 1.09e-7, under 1 ulp);
+/// Maximum error: relative 1.6e-7 for normal results (measured 8.8e-8, under 1 ulp);
 /// denormal results within 1 denormal ulp (1.4e-45; measured 6.8e-46).
 @inline(__always)
 func simdExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
@@ -76,9 +102,10 @@ func simdExpNormalRange(_ x: SIMD8<Float>) -> SIMD8<Float> {
 @inline(__always)
 func expReduced(_ x: SIMD8<Float>) -> (p: SIMD8<Float>, shiftedN: SIMD8<Float>) {
     let magic = SIMD8<Float>(repeating: 12_582_912)          // 1.5·2²³: adding rounds to an integer
-    let shifted = x * 1.442_695_041 + magic
+    let shifted = muladd(x, SIMD8(repeating: 1.442_695_041), magic)
     let n = shifted - magic                                  // round(x·log₂e) as Float
-    let r = (x - n * 0.693_359_375) - n * -2.121_944_401e-4  // ln 2 = 0.693359375 + (−2.12e-4)
+    // ln 2 = 0.693359375 + (−2.12e-4): n·0.693359375 is exact, so the first step is exact.
+    let r = muladd(n, SIMD8(repeating: 2.121_944_401e-4), muladd(n, SIMD8(repeating: -0.693_359_375), x))
     return (expPolynomial(r), shifted)
 }
 
@@ -88,9 +115,9 @@ func expReduced(_ x: SIMD8<Float>) -> (p: SIMD8<Float>, shiftedN: SIMD8<Float>) 
 @inline(__always)
 func expReduced(_ x: SIMD8<Float>, tail: SIMD8<Float>) -> (p: SIMD8<Float>, shiftedN: SIMD8<Float>) {
     let magic = SIMD8<Float>(repeating: 12_582_912)
-    let shifted = (x + tail) * 1.442_695_041 + magic
+    let shifted = muladd(x + tail, SIMD8(repeating: 1.442_695_041), magic)
     let n = shifted - magic
-    let r = ((x - n * 0.693_359_375) - n * -2.121_944_401e-4) + tail
+    let r = muladd(n, SIMD8(repeating: 2.121_944_401e-4), muladd(n, SIMD8(repeating: -0.693_359_375), x)) + tail
     return (expPolynomial(r), shifted)
 }
 
@@ -103,30 +130,28 @@ func powerOfTwo(_ shiftedN: SIMD8<Float>) -> SIMD8<Float> {
 /// `eʳ` for |r| ≤ 0.35: degree-6 minimax, relative error 2e-9 before Float rounding.
 @inline(__always)
 func expPolynomial(_ r: SIMD8<Float>) -> SIMD8<Float> {
-    var p = SIMD8<Float>(repeating: 1.384_175_953e-3)
-    p = p * r + 8.375_782_622e-3
-    p = p * r + 4.166_811_289e-2
-    p = p * r + 1.666_641_224e-1
-    p = p * r + 4.999_999_348e-1
-    p = p * r + 1.000_000_036
-    return p * r + 1
+    var p = muladd(SIMD8(repeating: 1.384_175_953e-3), r, SIMD8(repeating: 8.375_782_622e-3))
+    p = muladd(p, r, SIMD8(repeating: 4.166_811_289e-2))
+    p = muladd(p, r, SIMD8(repeating: 1.666_641_224e-1))
+    p = muladd(p, r, SIMD8(repeating: 4.999_999_348e-1))
+    p = muladd(p, r, SIMD8(repeating: 1.000_000_036))
+    return muladd(p, r, SIMD8(repeating: 1))
 }
 
 /// `tanh x` for each lane: an odd minimax polynomial `x + x³·P(x²)` for |x| < 0.625, and
 /// `1 − 2/(1 + e^{2|x|})` with the sign of `x` above. ±inf gives ±1, NaN propagates.
 ///
-/// Maximum error: relative 2.5e-7 everywhere (measured 1.36e-7); exactly ±1 for |x| ≥ 9.1.
+/// Maximum error: relative 2.5e-7 everywhere (measured 1.37e-7); exactly ±1 for |x| ≥ 9.1.
 @inline(__always)
 func simdTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let signBit = SIMD8<Int32>(repeating: Int32(bitPattern: 0x8000_0000))
     let a = floatFromBits(floatBits(x) & ~signBit)
     let a2 = a * a
-    var p = SIMD8<Float>(repeating: -5.704_987_018e-3)
-    p = p * a2 + 2.063_908_726e-2
-    p = p * a2 - 5.373_971_509e-2
-    p = p * a2 + 1.333_144_220e-1
-    p = p * a2 - 3.333_328_194e-1
-    let small = a + (a * a2) * p
+    var p = muladd(SIMD8(repeating: -5.704_987_018e-3), a2, SIMD8(repeating: 2.063_908_726e-2))
+    p = muladd(p, a2, SIMD8(repeating: -5.373_971_509e-2))
+    p = muladd(p, a2, SIMD8(repeating: 1.333_144_220e-1))
+    p = muladd(p, a2, SIMD8(repeating: -3.333_328_194e-1))
+    let small = muladd(a * a2, p, a)
     let large = 1 - 2 / (1 + simdExpNormalRange(a + a))
     let magnitude = small.replacing(with: large, where: a .>= 0.625)
     return floatFromBits(floatBits(magnitude) | (floatBits(x) & signBit))
@@ -135,7 +160,7 @@ func simdTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
 /// The logistic function `σ(x) = 1 / (1 + e^{−x})` for each lane. σ(−inf) = 0, σ(inf) = 1,
 /// NaN propagates.
 ///
-/// Maximum error: relative 2.5e-7 for normal results, x ≥ −87.3 (measured 1.44e-7); below
+/// Maximum error: relative 2.5e-7 for normal results, x ≥ −87.3 (measured 1.28e-7); below
 /// that the result is 0 or a denormal (absolute error < 1.2e-38).
 @inline(__always)
 func simdSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
@@ -144,7 +169,7 @@ func simdSigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
 
 /// SiLU (swish) `x·σ(x) = x / (1 + e^{−x})` for each lane. silu(−inf) = −0, NaN propagates.
 ///
-/// Maximum error: relative 2.5e-7 for normal results (measured 1.55e-7); absolute < 1.2e-38
+/// Maximum error: relative 2.5e-7 for normal results (measured 1.50e-7); absolute < 1.2e-38
 /// below.
 @inline(__always)
 func simdSilu(_ x: SIMD8<Float>) -> SIMD8<Float> {
@@ -158,12 +183,12 @@ func simdSilu(_ x: SIMD8<Float>) -> SIMD8<Float> {
 ///
 /// Maximum error (against the same formula in Double): relative 2.5e-7 + 2e-7·|2u| for
 /// normal results, absolute < 1.2e-38 below. The rounding of `u` enters the exponential, so the
-/// relative error grows in the negative tail where |gelu| is tiny: measured 2.1e-7 at most
-/// for x ≥ −1 and 1.27e-5 at x ≈ −9.94 (|gelu| ≈ 1e-36); the worst ratio to the bound was 0.87.
+/// relative error grows in the negative tail where |gelu| is tiny: measured 2.2e-7 at most
+/// for x ≥ −1 and 1.27e-5 at x ≈ −9.9 (|gelu| ≈ 1e-36); the worst ratio to the bound was 0.77.
 @inline(__always)
 func simdGeluTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // −2√(2/π) and −2√(2/π)·0.044715
-    let v = x * (-1.595_769_122 + -7.135_481_627e-2 * (x * x))
+    let v = x * muladd(SIMD8(repeating: -7.135_481_627e-2), x * x, SIMD8(repeating: -1.595_769_122))
     return lanesAtLeast(x, SIMD8(repeating: -.greatestFiniteMagnitude)) / (1 + simdExpNormalRange(v))
 }
 
@@ -176,28 +201,26 @@ func simdGeluTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
 /// gelu(−inf) = −0, gelu(inf) = inf, NaN propagates.
 ///
 /// Maximum error (against `0.5·x·erfc(−x/√2)` in Double): relative 1e-6 for normal results,
-/// x ≥ −13.1 (measured 4.6e-7); absolute < 1.2e-38 below (measured 9.6e-40).
+/// x ≥ −13.1 (measured 4.4e-7); absolute < 1.2e-38 below (measured 9.6e-40).
 @inline(__always)
 func simdGeluErf(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let signBit = SIMD8<Int32>(repeating: Int32(bitPattern: 0x8000_0000))
     // Beyond 15, e^{−a²/2} underflows to 0 (so gelu(−big) = −0); clamping keeps the exact
     // split below finite for huge |x|.
     let a = lanesAtMost(floatFromBits(floatBits(x) & ~signBit), SIMD8(repeating: 15))
-    let t = 1 / (1 + 0.295 * a)
-    var g = SIMD8<Float>(repeating: 3.971_698_816e-2)
-    g = g * t - 1.847_427_551e-1
-    g = g * t + 2.735_746_970e-1
-    g = g * t - 1.197_736_726e-1
-    g = g * t + 1.680_089_098e-1
-    g = g * t + 8.407_098_694e-2
-    g = g * t + 1.218_578_283e-1
-    g = g * t + 1.172_689_214e-1
-    g = g * t + 1.811_129_854e-5
-    // e^{−a²/2} with a² = aHi² + aLo·(a + aHi): aHi keeps 12 significant bits, so −aHi²/2 is
-    // exact and the small rest joins the reduced argument (no rounding of a² reaches the result).
-    let aHi = floatFromBits(floatBits(a) & SIMD8(repeating: Int32(bitPattern: 0xFFFF_F000)))
-    let aLo = a - aHi
-    let (p, shiftedN) = expReduced(-0.5 * (aHi * aHi), tail: -0.5 * aLo * (a + aHi))
+    let t = 1 / muladd(SIMD8(repeating: 0.295), a, SIMD8(repeating: 1))
+    var g = muladd(SIMD8(repeating: 3.971_698_816e-2), t, SIMD8(repeating: -1.847_427_551e-1))
+    g = muladd(g, t, SIMD8(repeating: 2.735_746_970e-1))
+    g = muladd(g, t, SIMD8(repeating: -1.197_736_726e-1))
+    g = muladd(g, t, SIMD8(repeating: 1.680_089_098e-1))
+    g = muladd(g, t, SIMD8(repeating: 8.407_098_694e-2))
+    g = muladd(g, t, SIMD8(repeating: 1.218_578_283e-1))
+    g = muladd(g, t, SIMD8(repeating: 1.172_689_214e-1))
+    g = muladd(g, t, SIMD8(repeating: 1.811_129_854e-5))
+    // e^{−a²/2} with a² = hi + lo: −hi/2 is exact and −lo/2 joins the reduced argument, so no
+    // rounding of a² reaches the result.
+    let (hi, lo) = squareSplit(a)
+    let (p, shiftedN) = expReduced(-0.5 * hi, tail: -0.5 * lo)
     // n ≥ −127 (scale 0): e^{−a²/2} underflows to 0 from a ≈ 13.3 on. The clamp is on the Float
     // (an Int32 lane comparison is scalarised by the compiler).
     let h = p * powerOfTwo(lanesAtLeast(shiftedN, SIMD8(repeating: 12_582_912 - 127))) * g
