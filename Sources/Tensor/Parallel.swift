@@ -16,6 +16,10 @@ public enum Threads {
         return n
     }()
 
+    /// Reads the setting once so that `LORE_NUM_THREADS` reaches OpenBLAS before the first
+    /// BLAS call, even in a program that never asks for ``count``. Cheap after the first use.
+    static let applied: Bool = { _ = count; return true }()
+
     /// Worker threads for Lore's loops and for OpenBLAS (at least 1).
     public static var count: Int {
         get { lock.withLock { _count } }

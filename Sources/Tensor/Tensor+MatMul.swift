@@ -160,6 +160,7 @@ func sgemmRowMajor(
     _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
 ) {
     if m == 0 || n == 0 { return }
+    _ = Threads.applied
     let limit = Int(Int32.max)
     check(m <= limit && n <= limit && k <= limit && lda <= limit && ldb <= limit && ldc <= limit,
           "matmul: a dimension of the product [\(m), \(k)] × [\(k), \(n)] exceeds the 32-bit BLAS interface")

@@ -13,7 +13,10 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The .safetensors file.")
     var file: String
 
+    @OptionGroup var compute: ComputeOptions
+
     func run() throws {
+        try compute.apply()
         print(try SafetensorsFile(path: file).inspectionReport())
     }
 }

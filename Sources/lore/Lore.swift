@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// `lore`: one thin subcommand per capability; each parses its options and calls a library.
 @main
@@ -14,4 +15,12 @@ struct Lore: AsyncParsableCommand {
 struct ComputeOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for Lore's loops and OpenBLAS (default: $LORE_NUM_THREADS or all cores).")
     var threads: Int?
+
+    /// Applies the options: sets ``Threads/count`` (which also sets OpenBLAS's thread count).
+    func apply() throws {
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
+            Threads.count = threads
+        }
+    }
 }

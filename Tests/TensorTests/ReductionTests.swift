@@ -220,8 +220,6 @@ struct ReductionTests {
     }
 
     @Test func resultsDoNotDependOnThreadCount() {
-        let saved = Threads.count
-        defer { Threads.count = saved }
         let x = Self.random([3, 100_003], seed: 10)
         let y = x.reshaped([100_003, 3])
         func everything() -> [Tensor] {
@@ -229,12 +227,9 @@ struct ReductionTests {
              x.sum(alongAxis: 0), x.sum(alongAxis: 1), y.sum(alongAxis: 0), y.variance(alongAxis: 0),
              x.logSumExp(alongAxis: 1), y.logSumExp(alongAxis: 0), x.softmax(), y.softmax(alongAxis: 0)]
         }
-        Threads.count = 1
-        let one = everything()
-        Threads.count = 2
-        let two = everything()
-        Threads.count = 3
-        let three = everything()
+        let one = withThreadCount(1, everything)
+        let two = withThreadCount(2, everything)
+        let three = withThreadCount(3, everything)
         for i in one.indices {
             #expect(one[i].scalars.map(\.bitPattern) == two[i].scalars.map(\.bitPattern), "result \(i), 1 vs 2 threads")
             #expect(one[i].scalars.map(\.bitPattern) == three[i].scalars.map(\.bitPattern), "result \(i), 1 vs 3 threads")
