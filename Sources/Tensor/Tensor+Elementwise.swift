@@ -25,6 +25,7 @@ extension Tensor {
     /// Elementwise quotient with broadcasting (IEEE: x/0 is ±inf, 0/0 NaN).
     public static func / (a: Tensor, b: Tensor) -> Tensor { divide(a, b) }
 
+    // With a scalar on either side: every element against `b` (or `a`); the tensor's shape.
     public static func + (a: Tensor, b: Float) -> Tensor { a.mapped("+", ElementOps.WithRight(ElementOps.Add(), b)) }
     public static func - (a: Tensor, b: Float) -> Tensor { a.mapped("-", ElementOps.WithRight(ElementOps.Subtract(), b)) }
     public static func * (a: Tensor, b: Float) -> Tensor { a.mapped("*", ElementOps.WithRight(ElementOps.Multiply(), b)) }
@@ -43,6 +44,7 @@ extension Tensor {
     /// `a /= b` in place; `b` must broadcast to `a`'s shape.
     public static func /= (a: inout Tensor, b: Tensor) { a.updateInPlace(with: b, "/=", ElementOps.Divide()) }
 
+    // In place with a scalar: no allocation when `a`'s storage is not shared.
     public static func += (a: inout Tensor, b: Float) { a.updateInPlace(ElementOps.WithRight(ElementOps.Add(), b)) }
     public static func -= (a: inout Tensor, b: Float) { a.updateInPlace(ElementOps.WithRight(ElementOps.Subtract(), b)) }
     public static func *= (a: inout Tensor, b: Float) { a.updateInPlace(ElementOps.WithRight(ElementOps.Multiply(), b)) }
@@ -153,6 +155,11 @@ extension Tensor {
 
     @inline(__always)
     static func binary<Op: ElementOperator>(_ a: Tensor, _ b: Tensor, _ name: StaticString, _ op: Op) -> Tensor {
+        if a.shape == b.shape {
+            var out = Tensor(uninitializedShape: a.shape)
+            sameShapeKernel(a.storage.pointer, b.storage.pointer, out.storage.pointer, count: a.count, op)
+            return out
+        }
         var out = Tensor(uninitializedShape: resultShape(a.shape, b.shape))
         binary(a, b, into: &out, name, op)
         return out
@@ -162,10 +169,28 @@ extension Tensor {
     static func binary<Op: ElementOperator>(
         _ a: Tensor, _ b: Tensor, into out: inout Tensor, _ name: StaticString, _ op: Op
     ) {
+        if a.shape == b.shape {  // the common case, without broadcasting bookkeeping
+            checkOutShape(out.shape, a.shape, name)
+            out.makeUnique()
+            sameShapeKernel(a.storage.pointer, b.storage.pointer, out.storage.pointer, count: a.count, op)
+            return
+        }
         checkOutShape(out.shape, resultShape(a.shape, b.shape), name)
         out.makeUnique()
         binaryKernel(a.storage.pointer, a.shape, b.storage.pointer, b.shape,
                      out.storage.pointer, out.shape, op)
+    }
+
+    /// `out[i] = op(a[i], b[i])` over `count` contiguous elements.
+    @inline(__always)
+    static func sameShapeKernel<Op: ElementOperator>(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+        count: Int, _ op: Op
+    ) {
+        parallelChunks(total: count, grain: elementwiseGrain) { _, r in
+            let pa = a + r.lowerBound, pb = b + r.lowerBound, po = out + r.lowerBound
+            for i in 0..<r.count { po[i] = op(pa[i], pb[i]) }
+        }
     }
 
     /// In-place `self = op(self, other)`, `other` broadcasting to `self`.
@@ -202,10 +227,7 @@ extension Tensor {
         let aCount = elementCount(aShape), bCount = elementCount(bShape)
         let C = outShape.last ?? 1
         if aCount == n && bCount == n {
-            parallelChunks(total: n, grain: elementwiseGrain) { _, r in
-                let pa = a + r.lowerBound, pb = b + r.lowerBound, po = out + r.lowerBound
-                for i in 0..<r.count { po[i] = op(pa[i], pb[i]) }
-            }
+            sameShapeKernel(a, b, out, count: n, op)
         } else if bCount == 1 {
             let s = b[0]
             parallelChunks(total: n, grain: elementwiseGrain) { _, r in
