@@ -8,15 +8,17 @@ import PackageDescription
 /// Kernels are compiled for Haswell (x86-64-v3: AVX2, FMA, F16C) when the building machine has it:
 /// without an FMA target, SIMD `addingProduct` becomes a library call per lane and the
 /// vectorised exp/gelu/half kernels run several times slower. `LORE_PORTABLE=1` builds for
-/// baseline x86-64 instead (needed when Lore is a dependency, where SwiftPM refuses unsafe flags).
+/// baseline x86-64 instead (needed when Lore is a dependency, where SwiftPM refuses unsafe flags);
+/// there `LORE_NO_FMA` makes the kernels use a separate multiply and add.
 let nativeSIMD: [SwiftSetting] = {
     #if arch(x86_64) && os(Linux)
+    let portable: [SwiftSetting] = [.define("LORE_NO_FMA")]
     guard ProcessInfo.processInfo.environment["LORE_PORTABLE"] != "1",
           let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let flagsLine = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
-    else { return [] }
+    else { return portable }
     let flags = Set(flagsLine.split(separator: " ").map(String.init))
-    guard ["avx2", "fma", "f16c", "bmi2"].allSatisfy(flags.contains) else { return [] }
+    guard ["avx2", "fma", "f16c", "bmi2"].allSatisfy(flags.contains) else { return portable }
     return [.unsafeFlags(["-target-cpu", "haswell"])]
     #else
     return []
