@@ -1,7 +1,8 @@
 /// The heap buffer behind a ``Tensor``: `count` Float32 values, 64-byte aligned.
 ///
 /// A storage object is shared between tensor values until one of them mutates
-/// (copy-on-write, see ``Tensor/withUnsafeMutableBufferPointer(_:)``).
+/// (copy-on-write, see ``Tensor/withUnsafeMutableBufferPointer(_:)``). Large buffers are
+/// recycled through ``StoragePool`` instead of being returned to the system at once.
 @usableFromInline
 final class TensorStorage: @unchecked Sendable {
     /// Alignment of every buffer in bytes: one cache line, enough for AVX-512 loads.
@@ -15,7 +16,8 @@ final class TensorStorage: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         check(count >= 0, "TensorStorage: negative element count \(count)")
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.alignment)
+        let raw = StoragePool.take(bytes: bytes)
+            ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.alignment)
         self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
     }
@@ -35,6 +37,9 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        UnsafeMutableRawPointer(pointer).deallocate()
+        let raw = UnsafeMutableRawPointer(pointer)
+        if !StoragePool.give(raw, bytes: max(count, 1) * MemoryLayout<Float>.stride) {
+            raw.deallocate()
+        }
     }
 }

@@ -32,6 +32,20 @@ struct TensorCoreTests {
         #expect(b.scalars == a.scalars)
     }
 
+    @Test func largeBuffersAreRecycled() {
+        let count = 1_234_567  // an unusual size no other test allocates
+        var address: UnsafePointer<Float>?
+        do {
+            let a = Tensor.zeros([count])
+            address = a.withUnsafeBufferPointer { $0.baseAddress }
+        }
+        let b = Tensor(uninitializedShape: [count])
+        #expect(b.withUnsafeBufferPointer { $0.baseAddress } == address)
+        let c = Tensor.zeros([count])  // the pool is empty for this size: a fresh buffer, zeroed
+        #expect(c.scalars.allSatisfy { $0 == 0 })
+        #expect(Tensor.releaseCachedMemory() >= 0)
+    }
+
     @Test func creation() {
         #expect(Tensor.arange(0, 5).scalars == [0, 1, 2, 3, 4])
         #expect(Tensor.arange(1, 2, step: 0.25).scalars == [1, 1.25, 1.5, 1.75])
