@@ -4,13 +4,21 @@ extension Tensor {
     ///
     /// Stops with a message naming both shapes when they do not broadcast.
     public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
+        guard let result = broadcastShapeIfCompatible(a, b) else {
+            fatalError("shapes \(describeShape(a)) and \(describeShape(b)) do not broadcast")
+        }
+        return result
+    }
+
+    /// ``broadcastShape(_:_:)``, or `nil` when the shapes do not broadcast, for callers that
+    /// word their own message.
+    public static func broadcastShapeIfCompatible(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = max(a.count, b.count)
         var result = [Int](repeating: 1, count: rank)
         for i in 0..<rank {
             let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-            check(da == db || da == 1 || db == 1,
-                  "shapes \(describeShape(a)) and \(describeShape(b)) do not broadcast (dimension \(i) of the result: \(da) vs \(db))")
+            guard da == db || da == 1 || db == 1 else { return nil }
             result[i] = da == 1 ? db : da
         }
         return result

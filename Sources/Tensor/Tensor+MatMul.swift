@@ -97,15 +97,10 @@ struct MatmulPlan {
         check(k == kb, "\(operands): inner dimensions differ (\(k) vs \(kb))")
 
         let aBatch = Array(a2.dropLast(2)), bBatch = Array(b2.dropLast(2))
-        let rank = max(aBatch.count, bBatch.count)
-        var batch = [Int](repeating: 1, count: rank)
-        for i in 0..<rank {
-            let da = i < rank - aBatch.count ? 1 : aBatch[i - (rank - aBatch.count)]
-            let db = i < rank - bBatch.count ? 1 : bBatch[i - (rank - bBatch.count)]
-            check(da == db || da == 1 || db == 1,
-                  "\(operands): batch dimensions \(describeShape(aBatch)) and \(describeShape(bBatch)) do not broadcast")
-            batch[i] = da == 1 ? db : da
+        guard let batch = Tensor.broadcastShapeIfCompatible(aBatch, bBatch) else {
+            fatalError("\(operands): batch dimensions \(describeShape(aBatch)) and \(describeShape(bBatch)) do not broadcast")
         }
+        let rank = batch.count
         batchShape = batch
         aBatchStrides = Tensor.broadcastStrides(of: aBatch, toRank: rank, resultShape: batch)
         bBatchStrides = Tensor.broadcastStrides(of: bBatch, toRank: rank, resultShape: batch)

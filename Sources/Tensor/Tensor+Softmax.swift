@@ -144,31 +144,6 @@ private func store8(_ v: SIMD8<Float>, _ q: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(q).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
-/// `eˣ` on 8 lanes for `x ≤ 0` (the softmax case, `x = xₖ − max`), within 2 ulp of the
-/// correctly rounded value; 0 below −87.34 (no subnormal results) and for `−∞`; NaN stays NaN.
-///
-/// Cody–Waite reduction `x = n·ln 2 + r`, `|r| ≤ ln 2 / 2`, then Cephes' degree-6 minimax
-/// polynomial for `eʳ` and `2ⁿ` built in the exponent bits. Private to softmax and logSumExp
-/// until a shared vector `exp` exists; positive inputs are outside its contract.
-@inline(__always)
-func expOfNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let keep = x .>= -87.33654                           // false for NaN, −∞ and underflow
-    let v = x.replacing(with: 0, where: .!keep)
-    let magic = SIMD8<Float>(repeating: 12_582_912)      // 1.5·2²³: adding it rounds to an integer
-    let t = v * 1.44269504088896341 + magic
-    let n = t - magic
-    let r = (v - n * 0.693359375) + n * 2.12194440e-4    // ln 2 split in two for an exact n·ln 2
-    var p = r * 1.9875691500e-4 + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    let y = (r * r) * p + r + 1
-    let exponent = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-    let scale = unsafeBitCast(exponent & unsafeBitCast(keep, to: SIMD8<Int32>.self), to: SIMD8<Float>.self)
-    return (y * scale).replacing(with: x, where: x .!= x)
-}
-
 /// `Σᵢ exp(p[i] − shift)` over `n` contiguous elements (lanes summed in `Float` within blocks of
 /// 1024, blocks in `Double`); stores each exponential into `q` when given (`q` may equal `p`).
 func shiftedExpSum(_ p: UnsafePointer<Float>, _ n: Int, shift: Float, storingInto q: UnsafeMutablePointer<Float>?) -> Double {
@@ -178,7 +153,7 @@ func shiftedExpSum(_ p: UnsafePointer<Float>, _ n: Int, shift: Float, storingInt
         let end = Swift.min(n, i + 1024)
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
         while i + 16 <= end {
-            let e0 = expOfNonPositive(load8(p + i) - s), e1 = expOfNonPositive(load8(p + i + 8) - s)
+            let e0 = simdExp(load8(p + i) - s), e1 = simdExp(load8(p + i + 8) - s)
             if let q { store8(e0, q + i); store8(e1, q + i + 8) }
             a0 += e0; a1 += e1
             i += 16
@@ -186,7 +161,7 @@ func shiftedExpSum(_ p: UnsafePointer<Float>, _ n: Int, shift: Float, storingInt
         if i < end {  // up to 15 left: pad with −∞, whose exponential is 0
             var x0 = SIMD8<Float>(repeating: -.infinity), x1 = x0
             for l in 0..<(end - i) { if l < 8 { x0[l] = p[i + l] - shift } else { x1[l - 8] = p[i + l] - shift } }
-            let e0 = expOfNonPositive(x0), e1 = expOfNonPositive(x1)
+            let e0 = simdExp(x0), e1 = simdExp(x1)
             if let q { for l in 0..<(end - i) { q[i + l] = l < 8 ? e0[l] : e1[l - 8] } }
             a0 += e0; a1 += e1
             i = end
@@ -224,7 +199,7 @@ func shiftedExpColumns(
                     x = SIMD8<Float>(repeating: 0)
                     for l in 0..<(width - j) { x[l] = v[j + l] }
                 }
-                let e = expOfNonPositive(x - load8(shift + j))
+                let e = simdExp(x - load8(shift + j))
                 store8(load8(block + j) + e, block + j)
                 if let u {
                     if j + 8 <= width { store8(e, u + j) } else { for l in 0..<(width - j) { u[j + l] = e[l] } }
