@@ -36,6 +36,18 @@ public struct Asset: Sendable, Hashable {
     public let files: [AssetFile]
     /// One line on what it is.
     public let summary: String
+
+    public init(id: String, package: String, version: String, archive: String, archiveSHA256: String,
+                nestedZips: [String] = [], files: [AssetFile], summary: String) {
+        self.id = id
+        self.package = package
+        self.version = version
+        self.archive = archive
+        self.archiveSHA256 = archiveSHA256
+        self.nestedZips = nestedZips
+        self.files = files
+        self.summary = summary
+    }
 }
 
 extension AssetFile {

@@ -156,7 +156,7 @@ extension Tensor {
     @inline(__always)
     static func binary<Op: ElementOperator>(_ a: Tensor, _ b: Tensor, _ name: StaticString, _ op: Op) -> Tensor {
         if a.shape == b.shape {
-            var out = Tensor(uninitializedShape: a.shape)
+            let out = Tensor(uninitializedShape: a.shape)
             sameShapeKernel(a.storage.pointer, b.storage.pointer, out.storage.pointer, count: a.count, op)
             return out
         }

@@ -20,7 +20,7 @@ final class SafetensorsScratch {
     /// Writes `bytes` to a file called `name` and returns its URL.
     func file(_ name: String, _ bytes: [UInt8]) -> URL {
         let url = url(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url
     }
 }
