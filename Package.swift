@@ -29,6 +29,7 @@ let package = Package(
     name: "Lore",
     products: [
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Assets", targets: ["Assets"]),
         .executable(name: "lore", targets: ["lore"]),
         .executable(name: "lore-bench", targets: ["lore-bench"]),
@@ -47,10 +48,11 @@ let package = Package(
 
         // Layers, bottom up.
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: nativeSIMD),
+        .target(name: "Autograd", dependencies: ["Tensor"], swiftSettings: nativeSIMD),
         .target(name: "Assets"),
 
         // Helpers shared by tests (asset lookup, assertClose).
-        .target(name: "_TestSupport", dependencies: ["Tensor", "Assets"]),
+        .target(name: "_TestSupport", dependencies: ["Tensor", "Autograd", "Assets"]),
 
         // The command line: thin subcommands over the layers.
         .executableTarget(
@@ -70,6 +72,7 @@ let package = Package(
         ),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "_TestSupport"]),
     ]
 )
