@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Assets", targets: ["Assets"]),
+        .library(name: "GGUF", targets: ["GGUF"]),
         .executable(name: "lore", targets: ["lore"]),
         .executable(name: "lore-bench", targets: ["lore-bench"]),
     ],
@@ -50,6 +51,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: nativeSIMD),
         .target(name: "Autograd", dependencies: ["Tensor"], swiftSettings: nativeSIMD),
         .target(name: "Assets"),
+        .target(name: "GGUF"),
 
         // Helpers shared by tests (asset lookup, assertClose).
         .target(name: "_TestSupport", dependencies: ["Tensor", "Autograd", "Assets"]),
@@ -74,5 +76,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "_TestSupport"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "_TestSupport"], exclude: ["Fixtures"]),
     ]
 )
