@@ -56,7 +56,7 @@ struct UnsafeTransfer<Value>: @unchecked Sendable {
 ///   - grain: elements per chunk (at least 1).
 ///   - body: called once per chunk with its index and its range.
 @inlinable
-func parallelChunks(total: Int, grain: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+public func parallelChunks(total: Int, grain: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
     let grain = max(1, grain)
     let chunks = (total + grain - 1) / grain
     if chunks <= 1 {
@@ -82,11 +82,11 @@ func parallelChunks(total: Int, grain: Int, _ body: (_ chunk: Int, _ range: Rang
 
 /// Number of chunks ``parallelChunks(total:grain:_:)`` will use, for sizing partial buffers.
 @inlinable
-func chunkCount(total: Int, grain: Int) -> Int {
+public func chunkCount(total: Int, grain: Int) -> Int {
     let grain = max(1, grain)
     return (total + grain - 1) / grain
 }
 
 /// Default chunk size for memory-bound elementwise loops: 64 Ki floats (256 KiB), so a
 /// 16 M-element op splits into 256 chunks and tiny tensors run inline.
-@usableFromInline let elementwiseGrain = 1 << 16
+public let elementwiseGrain = 1 << 16
