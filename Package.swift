@@ -10,6 +10,9 @@ import PackageDescription
 /// vectorised exp/gelu/half kernels run several times slower. `LORE_PORTABLE=1` builds for
 /// baseline x86-64 instead (needed when Lore is a dependency, where SwiftPM refuses unsafe flags);
 /// there `LORE_NO_FMA` makes the kernels use a separate multiply and add.
+/// `-fno-math-errno`: on Linux, `squareRoot()` goes through C's errno-setting `sqrtf`, so
+/// `SIMD8<Float>.squareRoot()` becomes eight scalar square roots each guarded by a branch; without
+/// errno it is one `vsqrtps` (the AdamW update runs twice as fast). Lore never reads `errno`.
 let nativeSIMD: [SwiftSetting] = {
     #if arch(x86_64) && os(Linux)
     let portable: [SwiftSetting] = [.define("LORE_NO_FMA")]
@@ -19,7 +22,7 @@ let nativeSIMD: [SwiftSetting] = {
     else { return portable }
     let flags = Set(flagsLine.split(separator: " ").map(String.init))
     guard ["avx2", "fma", "f16c", "bmi2"].allSatisfy(flags.contains) else { return portable }
-    return [.unsafeFlags(["-target-cpu", "haswell"])]
+    return [.unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-fno-math-errno"])]
     #else
     return []
     #endif
