@@ -78,7 +78,7 @@ func powerSum(_ x: UnsafeBufferPointer<Float>, _ power: Double) -> Double {
         let out = out.baseAddress!
         parallelChunks(total: x.count, grain: elementwiseGrain) { chunk, range in
             out[chunk] = power == 2 ? sumOfSquares(base + range.lowerBound, count: range.count)
-                                    : referencePowerSum(UnsafeBufferPointer(rebasing: UnsafeBufferPointer(start: base, count: x.count)[range]), power)
+                                    : referencePowerSum(UnsafeBufferPointer(rebasing: x[range]), power)
         }
     }
     return partials.reduce(0, +)

@@ -144,6 +144,17 @@ struct OptimizerTests {
         #expect(model.first.gradient?.scalars == [1, 1], "step does not clear gradients")
     }
 
+    @Test func emptyParametersAreHarmless() {
+        let empty = Parameter(Tensor.zeros([0, 3]))
+        empty.gradient = Tensor.zeros([0, 3])
+        var adamW = AdamW()
+        adamW.step([("empty", empty)])
+        var sgd = SGD(momentum: 0.9)
+        sgd.step([("empty", empty)])
+        #expect(empty.value.shape == [0, 3] && adamW.moments["empty"]?.step == 1)
+        #expect(clipGradientNorm([empty], maxNorm: 1) == 0)
+    }
+
     @Test func stepCountsArePerParameter() {
         var optimizer = AdamW()
         _ = ReferenceProblem.run(&optimizer, ReferenceProblem.parameters(), steps: 1...10)
