@@ -4,13 +4,15 @@ import Tensor
 /// gradients into the ``Parameter/gradient`` of every parameter the result depends on.
 ///
 /// This is `loss.backward()`: gradients accumulate across calls (gradient accumulation) until
-/// ``Parameter/zeroGradient()`` or an optimizer's step clears them.
+/// ``Parameter/zeroGradient()`` or ``Module/zeroGradients()`` clears them (an optimizer's step
+/// does not, as in PyTorch).
 ///
 /// ```swift
 /// let loss = valueAndGradient {
 ///     crossEntropy(logits: model(x), targets: y)
 /// }
 /// optimizer.step(model)
+/// model.zeroGradients()
 /// ```
 ///
 /// - Parameter body: computes a one-element result (shape `[]` or `[1]`).
