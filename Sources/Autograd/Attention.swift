@@ -1,0 +1,49 @@
+import Tensor
+
+/// Scaled dot-product attention with grouped-query heads, as PyTorch's
+/// `F.scaled_dot_product_attention(q, k, v, attn_mask, is_causal, scale, enable_gqa=True)`
+/// (Vaswani et al. 2017; grouped-query attention: Ainslie et al. 2023):
+///
+/// `out[b, h] = softmax(scale·Q[b, h]·K[b, h']ᵀ + M)·V[b, h']`, `h' = h / (Hq/Hkv)`,
+///
+/// where `M` is 0 where attention is allowed and `−∞` where it is not:
+/// - `causal`: query `t` sees keys `j ≤ t + (S − T)`. The last query is aligned with the last
+///   key, as when decoding with a KV cache (`T ≤ S`: the `T` queries are the last `T` positions
+///   of `S`). For `T == S` this is the usual lower-triangular mask. (PyTorch's `is_causal`
+///   aligns top-left instead; it differs only when `T ≠ S`.)
+/// - `paddingMask[b, j] == 0`: key `j` of sequence `b` is padding and is never seen
+///   (Hugging Face's `attention_mask`, 1 = token, 0 = pad).
+///
+/// A query row that sees no key at all (e.g. a left-padded position under the causal mask)
+/// gives an output row of zeros and zero gradients — not NaN as in PyTorch.
+///
+/// Computation: for each (batch, kv head), the `Hq/Hkv` query heads that share it are one
+/// `[(Hq/Hkv)·T, Dh] × [Dh, S]` BLAS product (K and V are never copied per query head); the
+/// masked softmax runs row-parallel between products. The forward keeps only one
+/// log-sum-exp per query row; the backward recomputes the probabilities `P` and applies
+/// `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = scale·dS·K`,
+/// `dK = scale·dSᵀ·Q`, with `dK`, `dV` summed over the query heads of each kv head.
+///
+/// - Parameters:
+///   - query: `[B, Hq, T, Dh]`.
+///   - key: `[B, Hkv, S, Dh]`, `Hq` a multiple of `Hkv`.
+///   - value: `[B, Hkv, S, Dv]`.
+///   - causal: apply the causal mask described above.
+///   - paddingMask: `[B, S]`, nonzero = attend, 0 = padding; or `nil` (default).
+///   - scale: the factor on the scores (default `1/√Dh`).
+/// - Returns: `[B, Hq, T, Dv]`.
+public func scaledDotProductAttention(
+    query: Variable, key: Variable, value: Variable, causal: Bool, paddingMask: Tensor? = nil, scale: Float? = nil
+) -> Variable {
+    let scale = scale ?? 1 / Float(query.shape.last ?? 1).squareRoot()
+    let tracked = query.isTracked || key.isTracked || value.isTracked
+    let (q, k, v) = (query.value, key.value, value.value)
+    let (output, lse) = Tensor.attention(query: q, key: k, value: v, paddingMask: paddingMask, causal: causal,
+                                         scale: scale, savingLogSumExp: tracked)
+    guard tracked, let lse else { return Variable(output) }
+    return Variable.record(output, inputs: [query, key, value]) { g in
+        let grads = Tensor.attentionBackward(outputGradient: g, query: q, key: k, value: v, logSumExp: lse,
+                                             paddingMask: paddingMask, causal: causal, scale: scale)
+        return [grads.query, grads.key, grads.value]
+    }
+}
