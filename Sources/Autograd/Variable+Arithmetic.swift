@@ -158,7 +158,7 @@ extension Variable {
     }
 
     /// `value`, recorded as an op whose gradient passes through unchanged (`∂/∂x = g`).
-    func passingGradient(_ value: Tensor) -> Variable {
+    private func passingGradient(_ value: Tensor) -> Variable {
         guard isTracked else { return Variable(value) }
         return Variable.record(value, inputs: [self]) { g in [g] }
     }

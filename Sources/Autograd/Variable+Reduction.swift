@@ -197,14 +197,14 @@ extension Variable {
 }
 
 /// `shape` with the (non-negative) `axes` set to extent 1.
-func keptShape(_ shape: [Int], _ axes: [Int]) -> [Int] {
+private func keptShape(_ shape: [Int], _ axes: [Int]) -> [Int] {
     var kept = shape
     for a in axes { kept[a] = 1 }
     return kept
 }
 
 /// Zeros of `shape` with `value` at flat offset `index`.
-func oneHot(_ shape: [Int], at index: Int, _ value: Float) -> Tensor {
+private func oneHot(_ shape: [Int], at index: Int, _ value: Float) -> Tensor {
     var t = Tensor.zeros(shape)
     t.withUnsafeMutableBufferPointer { $0[index] = value }
     return t
