@@ -142,8 +142,9 @@ public final class GGUFFile: @unchecked Sendable {
             let typeAt = cursor.offset
             let code = try cursor.u32("the tensor type")
             guard let type = GGMLType(rawValue: code) else { throw cursor.error(.unknownTensorType(code), at: typeAt) }
-            guard (dimensions.first ?? 1) % type.blockSize == 0 else {
-                throw cursor.error(.partialBlock(type: type, firstDimension: dimensions[0]), at: rankAt)
+            let first = dimensions.first ?? 1  // no dimensions: a scalar
+            guard first % type.blockSize == 0 else {
+                throw cursor.error(.partialBlock(type: type, firstDimension: first), at: rankAt)
             }
             guard let byteCount = type.byteCount(dimensions: dimensions), Self.product(dimensions) != nil else { throw cursor.error(.sizeOverflow(dimensions: dimensions), at: rankAt) }
             let offsetAt = cursor.offset

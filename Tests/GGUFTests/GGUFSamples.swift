@@ -14,10 +14,23 @@ final class GGUFScratch {
 
     func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 
-    /// Writes `bytes` to `name` and returns its URL.
+    /// Writes `bytes` to `name` (replacing it) and returns its URL.
+    ///
+    /// Plain `unlink` + `open` + `write`: `FileManager.createFile` takes about 8 ms here and
+    /// truncating an existing file about 4 ms (ext4 flushes on close), too slow for the
+    /// thousands of files of the malformed-input tests; this takes about 40 µs.
     func file(_ name: String, _ bytes: [UInt8]) -> URL {
         let url = url(name)
-        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        unlink(url.path)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        precondition(fd >= 0, "cannot create \(url.path)")
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+            precondition(n > 0, "cannot write \(url.path)")
+            done += n
+        }
+        close(fd)
         return url
     }
 }
