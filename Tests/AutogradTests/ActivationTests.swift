@@ -7,14 +7,14 @@ import Autograd
 @Suite("SwiGLU and dropout")
 struct ActivationTests {
     @Test func swigluIsSiluTimesUp() {
-        let g = randomInput([3, 37], seed: 1, scale: 3), u = randomInput([3, 37], seed: 2)
+        let g = fusedInput([3, 37], seed: 1, scale: 3), u = fusedInput([3, 37], seed: 2)
         let y = swiglu(gate: Variable(g), up: Variable(u))
         assertClose(y.value, g.silu() * u, rtol: 1e-6, atol: 1e-7)
-        gradcheck([randomInput([2, 7], seed: 3, scale: 2), randomInput([2, 7], seed: 4)]) { v in swiglu(gate: v[0], up: v[1]) }
+        gradcheck([fusedInput([2, 7], seed: 3, scale: 2), fusedInput([2, 7], seed: 4)]) { v in swiglu(gate: v[0], up: v[1]) }
     }
 
     @Test func dropoutMaskIsSeededAndScaled() {
-        let x = randomInput([50, 40], seed: 5)
+        let x = fusedInput([50, 40], seed: 5)
         var g1 = SeededGenerator(seed: 9), g2 = SeededGenerator(seed: 9)
         let a = dropout(Variable(x), probability: 0.25, using: &g1, training: true)
         let b = dropout(Variable(x), probability: 0.25, using: &g2, training: true)
@@ -36,7 +36,7 @@ struct ActivationTests {
     }
 
     @Test func dropoutGradientIsTheMaskTimesTheScale() {
-        let x = randomInput([4, 9], seed: 6)
+        let x = fusedInput([4, 9], seed: 6)
         gradcheck([x]) { v in
             var g = SeededGenerator(seed: 3)
             return dropout(v[0], probability: 0.4, using: &g, training: true)
@@ -53,7 +53,7 @@ struct ActivationTests {
     }
 
     @Test func dropoutOffInEvaluationAndAtZeroProbability() {
-        let x = randomInput([3, 5], seed: 7)
+        let x = fusedInput([3, 5], seed: 7)
         var g = SeededGenerator(seed: 1)
         let before = g
         #expect(dropout(Variable(x), probability: 0.5, using: &g, training: false).value == x)

@@ -73,8 +73,8 @@ struct AttentionTests {
         Case(b: 2, hq: 2, hkv: 1, t: 3, s: 4, dh: 3, causal: true, padded: true),
     ])
     func gradientCheck(c: Case) {
-        let q = randomInput([c.b, c.hq, c.t, c.dh], seed: 1), k = randomInput([c.b, c.hkv, c.s, c.dh], seed: 2)
-        let v = randomInput([c.b, c.hkv, c.s, c.dh], seed: 3)
+        let q = fusedInput([c.b, c.hq, c.t, c.dh], seed: 1), k = fusedInput([c.b, c.hkv, c.s, c.dh], seed: 2)
+        let v = fusedInput([c.b, c.hkv, c.s, c.dh], seed: 3)
         // Sequence 1 pads its first key and key 2 (left padding plus a hole); sequence 0 is whole.
         var mask: Tensor? = nil
         if c.padded {
@@ -88,7 +88,7 @@ struct AttentionTests {
     }
 
     @Test func defaultScaleIsOneOverSquareRootOfHeadSize() {
-        let q = randomInput([1, 2, 3, 5], seed: 4), k = randomInput([1, 1, 3, 5], seed: 5), v = randomInput([1, 1, 3, 2], seed: 6)
+        let q = fusedInput([1, 2, 3, 5], seed: 4), k = fusedInput([1, 1, 3, 5], seed: 5), v = fusedInput([1, 1, 3, 2], seed: 6)
         let a = scaledDotProductAttention(query: Variable(q), key: Variable(k), value: Variable(v), causal: false)
         let b = scaledDotProductAttention(query: Variable(q), key: Variable(k), value: Variable(v), causal: false,
                                           scale: 1 / Float(5).squareRoot())
@@ -98,7 +98,7 @@ struct AttentionTests {
 
     @Test func groupedHeadsEqualRepeatedKeyValueHeads() {
         // GQA with Hq/Hkv = 3 equals plain multi-head attention on K, V repeated per query head.
-        let q = randomInput([2, 6, 4, 3], seed: 7), k = randomInput([2, 2, 4, 3], seed: 8), v = randomInput([2, 2, 4, 3], seed: 9)
+        let q = fusedInput([2, 6, 4, 3], seed: 7), k = fusedInput([2, 2, 4, 3], seed: 8), v = fusedInput([2, 2, 4, 3], seed: 9)
         func repeated(_ x: Tensor) -> Tensor {
             Tensor.concatenate((0..<2).flatMap { h in Array(repeating: x.slice(alongAxis: 1, h..<(h + 1)), count: 3) }, alongAxis: 1)
         }
@@ -108,7 +108,7 @@ struct AttentionTests {
     }
 
     @Test func fullyMaskedQueryRowIsZeroNotNaN() {
-        let q = randomInput([1, 1, 3, 2], seed: 10), k = randomInput([1, 1, 3, 2], seed: 11), v = randomInput([1, 1, 3, 2], seed: 12)
+        let q = fusedInput([1, 1, 3, 2], seed: 10), k = fusedInput([1, 1, 3, 2], seed: 11), v = fusedInput([1, 1, 3, 2], seed: 12)
         let mask = Tensor(shape: [1, 3], scalars: [0, 1, 1])  // query 0 under the causal mask sees only key 0, a pad
         let (out, grads) = valueAndGradient(at: [q, k, v]) { x in
             scaledDotProductAttention(query: x[0], key: x[1], value: x[2], causal: true, paddingMask: mask).sum()

@@ -11,8 +11,8 @@ func goldenWave(_ shape: [Int], _ a: Double, _ b: Double, scale: Double = 1) -> 
     return Tensor(shape: shape, scalars: (0..<n).map { Float(scale * sin(a * Double($0) + b)) })
 }
 
-/// Seeded normal inputs for gradient checks.
-func randomInput(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+/// Seeded normal inputs for the gradient checks of the fused-op tests.
+func fusedInput(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     var g = SeededGenerator(seed: seed)
     return Tensor.randomNormal(shape, standardDeviation: scale, using: &g)
 }
@@ -61,7 +61,7 @@ struct CrossEntropyTests {
 
     @Test(arguments: [7, 33])
     func gradientCheckAcrossChunkBoundaries(v: Int) {
-        let logits = randomInput([2, 5, v], seed: UInt64(v), scale: 2)
+        let logits = fusedInput([2, 5, v], seed: UInt64(v), scale: 2)
         let targets = [1, -100, 0, v - 1, 3, 5, -100, 2, 4, 6]
         for reduction in LossReduction.allCases {
             for smoothing: Float in [0, 0.1] {
@@ -82,7 +82,7 @@ struct CrossEntropyTests {
     }
 
     @Test func sumOverMicroBatchesDividedByTotalCountEqualsTheMean() {
-        let logits = randomInput([8, 11], seed: 3, scale: 2)
+        let logits = fusedInput([8, 11], seed: 3, scale: 2)
         let targets: [Int32] = [1, -100, 4, 10, -100, -100, 0, 7]
         let whole = crossEntropy(logits: Variable(logits), targets: targets).value.scalar
         let first = logits.slice(alongAxis: 0, 0..<3), second = logits.slice(alongAxis: 0, 3..<8)
@@ -95,7 +95,7 @@ struct CrossEntropyTests {
 
     @Test func bigVocabularyGradientMatchesExplicitSoftmax() {
         // The chunked backward against softmax − one-hot, built from Tensor ops.
-        let logits = randomInput([20, 1000], seed: 4, scale: 3)
+        let logits = fusedInput([20, 1000], seed: 4, scale: 3)
         let targets = (0..<20).map { $0 * 37 % 1000 }
         let (_, grads) = valueAndGradient(at: [logits]) { v in
             crossEntropy(logits: v[0], targets: targets, ignoreIndex: -100, labelSmoothing: 0, reduction: .sum, chunkRows: 7)

@@ -8,7 +8,7 @@ import Autograd
 struct LinearTests {
     @Test(arguments: [[2, 3, 4], [5, 4], [4], [1, 1, 4]])
     func matchesMatmulPlusBias(shape: [Int]) {
-        let x = randomInput(shape, seed: 1), w = randomInput([5, 4], seed: 2), b = randomInput([5], seed: 3)
+        let x = fusedInput(shape, seed: 1), w = fusedInput([5, 4], seed: 2), b = fusedInput([5], seed: 3)
         let y = linear(Variable(x), weight: Variable(w), bias: Variable(b))
         #expect(y.shape == Array(shape.dropLast()) + [5])
         let expected = Tensor.matmul(x.reshaped([-1, 4]), w.transposed()) + b
@@ -17,17 +17,17 @@ struct LinearTests {
     }
 
     @Test func gradientCheck() {
-        let x = randomInput([2, 3, 4], seed: 4), w = randomInput([5, 4], seed: 5), b = randomInput([5], seed: 6)
+        let x = fusedInput([2, 3, 4], seed: 4), w = fusedInput([5, 4], seed: 5), b = fusedInput([5], seed: 6)
         gradcheck([x, w, b]) { v in linear(v[0], weight: v[1], bias: v[2]) }
         gradcheck([x, w]) { v in linear(v[0], weight: v[1]) }
-        gradcheck([randomInput([4], seed: 7), w, b]) { v in linear(v[0], weight: v[1], bias: v[2]) }
-        gradcheck([randomInput([7, 1], seed: 8), randomInput([3, 1], seed: 9)]) { v in linear(v[0], weight: v[1]) }
+        gradcheck([fusedInput([4], seed: 7), w, b]) { v in linear(v[0], weight: v[1], bias: v[2]) }
+        gradcheck([fusedInput([7, 1], seed: 8), fusedInput([3, 1], seed: 9)]) { v in linear(v[0], weight: v[1]) }
     }
 
     @Test func frozenWeightGetsNoGradientButInputDoes() {
-        let w = Parameter(randomInput([3, 2], seed: 10), requiresGradient: false)
+        let w = Parameter(fusedInput([3, 2], seed: 10), requiresGradient: false)
         let b = Parameter(Tensor.zeros([3]))
-        let x = Parameter(randomInput([4, 2], seed: 11))
+        let x = Parameter(fusedInput([4, 2], seed: 11))
         valueAndGradient { linear(x.variable, weight: w.variable, bias: b.variable).sum() }
         #expect(w.gradient == nil)
         assertClose(b.gradient!, Tensor.full([3], 4))

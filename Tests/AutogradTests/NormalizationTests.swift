@@ -33,21 +33,21 @@ struct NormalizationTests {
 
     @Test(arguments: [[3, 7], [2, 3, 5]])
     func rmsNormGradientCheck(shape: [Int]) {
-        let x = randomInput(shape, seed: 1), w = randomInput([shape.last!], seed: 2) + 1
+        let x = fusedInput(shape, seed: 1), w = fusedInput([shape.last!], seed: 2) + 1
         gradcheck([x, w], "rmsNorm \(describeShape(shape))") { v in rmsNorm(v[0], weight: v[1], epsilon: 1e-6) }
         gradcheck([x], "rmsNorm without weight") { v in rmsNorm(v[0], weight: nil) }
     }
 
     @Test(arguments: [[3, 7], [2, 3, 5]])
     func layerNormGradientCheck(shape: [Int]) {
-        let x = randomInput(shape, seed: 3), w = randomInput([shape.last!], seed: 4) + 1, b = randomInput([shape.last!], seed: 5)
+        let x = fusedInput(shape, seed: 3), w = fusedInput([shape.last!], seed: 4) + 1, b = fusedInput([shape.last!], seed: 5)
         gradcheck([x, w, b], "layerNorm \(describeShape(shape))") { v in layerNorm(v[0], weight: v[1], bias: v[2]) }
         gradcheck([x, w], "layerNorm without bias") { v in layerNorm(v[0], weight: v[1], bias: nil) }
         gradcheck([x], "layerNorm without affine") { v in layerNorm(v[0], weight: nil, bias: nil) }
     }
 
     @Test func layerNormRowsHaveZeroMeanAndUnitVariance() {
-        let x = randomInput([4, 300], seed: 6, scale: 5) + 3
+        let x = fusedInput([4, 300], seed: 6, scale: 5) + 3
         let y = layerNorm(Variable(x), weight: nil, bias: nil).value
         assertClose(y.mean(alongAxis: 1), Tensor.zeros([4]), atol: 1e-5)
         assertClose(y.variance(alongAxis: 1), Tensor.ones([4]), rtol: 1e-4)

@@ -41,7 +41,7 @@ struct RotaryTests {
 
     @Test(arguments: RotaryLayout.allCases)
     func gradientCheck(layout: RotaryLayout) {
-        let x = randomInput([2, 3, 4, 6], seed: 1)
+        let x = fusedInput([2, 3, 4, 6], seed: 1)
         let table = RotaryTable(rotatedFeatures: 6, maxPositions: 20, base: 100)
         gradcheck([x], "\(layout) shared positions with an offset") { v in
             rotaryEmbedding(v[0], positions: [5, 6, 7, 8], table: table, layout: layout)
@@ -57,7 +57,7 @@ struct RotaryTests {
 
     @Test func scoresDependOnlyOnRelativePosition() {
         // ⟨R(m)q, R(n)k⟩ = ⟨R(m + s)q, R(n + s)k⟩: the point of RoPE.
-        let q = randomInput([1, 1, 1, 8], seed: 2), k = randomInput([1, 1, 1, 8], seed: 3)
+        let q = fusedInput([1, 1, 1, 8], seed: 2), k = fusedInput([1, 1, 1, 8], seed: 3)
         let table = RotaryTable(rotatedFeatures: 8, maxPositions: 64)
         func score(_ m: Int, _ n: Int, _ layout: RotaryLayout) -> Float {
             let a = rotaryEmbedding(Variable(q), positions: [m], table: table, layout: layout).value
@@ -75,7 +75,7 @@ struct RotaryTests {
         let custom = RotaryTable(inverseFrequencies: [1, pow(500, -0.5)], maxPositions: 8)
         #expect(standard.cos == custom.cos && standard.sin == custom.sin)
         #expect(standard.rotatedFeatures == 4 && standard.maxPositions == 8)
-        let x = randomInput([1, 1, 3, 6], seed: 4)
+        let x = fusedInput([1, 1, 3, 6], seed: 4)
         let y = rotaryEmbedding(Variable(x), positions: [1, 2, 3], table: standard).value
         for t in 0..<3 { for i in 4..<6 { #expect(y[0, 0, t, i] == x[0, 0, t, i]) } }
     }
