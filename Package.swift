@@ -71,10 +71,13 @@ let package = Package(
         // Release-mode benchmarks: `swift run -c release lore-bench tensor`.
         .executableTarget(
             name: "lore-bench",
-            dependencies: ["Tensor", "COpenBLAS"],
+            dependencies: ["Tensor", "Autograd", "COpenBLAS"],
             path: "Benchmarks/lore-bench",
             swiftSettings: nativeSIMD
         ),
+
+        // The README's ten-line training loop: `swift run -c release train-xor`.
+        .executableTarget(name: "train-xor", dependencies: ["Autograd", "Tensor"], path: "Examples/train-xor"),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),

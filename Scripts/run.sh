@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The main job on its defaults. Until the end-to-end pipeline exists, a real demo of what Lore
-# has: fetch the real assets, read the MiniLM safetensors checkpoint with Lore's Tensor layer,
-# and measure Lore's kernels against their ceilings on this machine.
+# has: train the README's network from scratch, fetch the real assets, read the MiniLM
+# safetensors checkpoint with Lore's Tensor layer, and measure Lore's kernels against their
+# ceilings on this machine.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 bash Scripts/install-deps.sh
+
+say "swift build -c release --product train-xor (the README's training loop)"
+swift build -c release --product train-xor
+"$(swift build -c release --show-bin-path)/train-xor"
+
 bash Scripts/fetch-assets.sh
 bin="$(swift build -c release --show-bin-path)"
 cache="${LORE_CACHE:-$HOME/.cache/lore}"
@@ -16,3 +22,5 @@ say "swift build -c release --product lore-bench"
 swift build -c release --product lore-bench
 say "lore-bench tensor"
 "$bin/lore-bench" tensor
+say "lore-bench autograd"
+"$bin/lore-bench" autograd

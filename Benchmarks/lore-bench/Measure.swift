@@ -62,3 +62,25 @@ enum Measure {
         value >= 100 ? String(format: "%.1f", value) : value >= 1 ? String(format: "%.2f", value) : String(format: "%.4g", value)
     }
 }
+
+/// The process's resident-memory high-water mark (`VmHWM`), resettable through
+/// `/proc/self/clear_refs`, so each benchmark can report its own peak.
+enum PeakMemory {
+    /// Resets the high-water mark to the current resident size (Linux ≥ 4.0).
+    static func reset() {
+        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
+            handle.write(Data("5".utf8))
+            try? handle.close()
+        }
+    }
+
+    /// Current resident size and high-water mark, in bytes.
+    static func read() -> (resident: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+        }
+        return (field("VmRSS"), field("VmHWM"))
+    }
+}

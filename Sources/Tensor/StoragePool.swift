@@ -13,10 +13,12 @@ import Foundation
 enum StoragePool {
     /// Buffers smaller than this are not cached (1 MiB).
     static let minimumBytes = 1 << 20
-    /// At most this many bytes are held in the cache (`LORE_POOL_MB`, default 512 MiB; 0 disables it).
+    /// At most this many bytes are held in the cache: `LORE_POOL_MB` MiB, default one eighth of
+    /// physical memory (3 GiB on a 24 GiB machine: room for a step's `[tokens, vocab]` logits
+    /// and their gradient); 0 disables the cache.
     static let capacityBytes: Int = {
-        let mb = ProcessInfo.processInfo.environment["LORE_POOL_MB"].flatMap(Int.init) ?? 512
-        return max(0, mb) << 20
+        if let mb = ProcessInfo.processInfo.environment["LORE_POOL_MB"].flatMap(Int.init) { return max(0, mb) << 20 }
+        return Int(ProcessInfo.processInfo.physicalMemory / 8)
     }()
 
     private static let lock = NSLock()

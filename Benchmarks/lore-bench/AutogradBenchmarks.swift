@@ -1,0 +1,125 @@
+import Autograd
+import COpenBLAS
+import Foundation
+import Tensor
+
+/// `lore-bench autograd`: forward + backward of Autograd's fused ops at realistic sizes.
+///
+/// - `attention_fwd_bwd`: causal GQA attention, B 8, 9 query heads, 3 KV heads, T 512, Dh 64,
+///   gradients to Q, K and V. Value: ms per forward+backward. Ratio: time of the 7
+///   `[T, Dh]×[Dh, T]`-sized products per head that forward + backward need at minimum
+///   (QKᵀ, P·V; then P recomputed, dV, dP, dQ, dK), run as raw `cblas_sgemm`, ÷ Lore's time.
+/// - `cross_entropy_fwd_bwd`: 4,096 tokens (8 × 512) × vocabulary 49,152, mean loss and the
+///   gradient of the logits. Ratio: one `memcpy` of the 805 MB logits ÷ Lore's time (the
+///   kernel must read the logits twice and write the gradient once).
+/// - `mlp_step`: one AdamW training step (forward, cross-entropy, backward, update) of a
+///   2-layer MLP 1024 → 4096 → 1024 classes on a batch of 512. Ratio: the 5 matrix products
+///   of forward + backward as raw `cblas_sgemm` ÷ Lore's step.
+///
+/// Each line is followed by `…_peak_mb`: the rise of the resident-memory high-water mark
+/// during the measured calls, in MB (ratio column: peak ÷ the size of the op's inputs).
+enum AutogradBenchmarks {
+    static func run() {
+        FileHandle.standardError.write(Data(
+            "# lore-bench autograd: Lore threads \(Threads.count), OpenBLAS threads \(Threads.blasCount)\n".utf8))
+        attention()
+        crossEntropyCase()
+        mlpStep()
+    }
+
+    /// Runs `body` once to warm up, then measures it against `ceiling`, and reports time and peak.
+    static func measure(_ name: String, inputBytes: Int, rounds: Int = 5,
+                        _ body: () -> Void, ceiling: () -> Void) {
+        body()
+        Tensor.releaseCachedMemory()
+        PeakMemory.reset()
+        let before = PeakMemory.read().resident
+        body()
+        let peak = PeakMemory.read().peak - before
+        let r = Measure.compare(rounds: rounds, target: 0.2, measured: body, ceiling: ceiling)
+        Measure.report(name, r.measured * 1e3, "ms", ratio: r.ratio)
+        Measure.report(name + "_peak_mb", Double(peak) / 1e6, "MB", ratio: Double(peak) / Double(inputBytes))
+    }
+
+    static func attention() {
+        let (b, hq, hkv, t, dh) = (8, 9, 3, 512, 64)
+        var rng = SeededGenerator(seed: 3)
+        let q = Tensor.randomNormal([b, hq, t, dh], using: &rng)
+        let k = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
+        let v = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
+        let upstream = Tensor.randomNormal([b, hq, t, dh], using: &rng)
+        // Ceiling buffers: one head's [T, Dh] operands and [T, T] scores.
+        let a = [Float](repeating: 0.5, count: t * dh), s = [Float](repeating: 0.25, count: t * t)
+        var c = [Float](repeating: 0, count: t * t), o = [Float](repeating: 0, count: t * dh)
+        measure("attention_fwd_bwd", inputBytes: (q.count + k.count + v.count) * 4, {
+            _ = vectorJacobianProduct(at: [q, k, v], seed: upstream) { x in
+                scaledDotProductAttention(query: x[0], key: x[1], value: x[2], causal: true)
+            }
+        }, ceiling: {
+            for _ in 0..<(b * hq) {
+                // QKᵀ twice (forward, recompute), dP = dO·Vᵀ: [T, Dh]×[Dh, T]
+                for _ in 0..<3 {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(t), Int32(dh),
+                                1, a, Int32(dh), a, Int32(dh), 0, &c, Int32(t))
+                }
+                // P·V, dV = Pᵀ·dO, dQ = dS·K, dK = dSᵀ·Q: [T, T]×[T, Dh]
+                for _ in 0..<4 {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(dh), Int32(t),
+                                1, s, Int32(t), a, Int32(dh), 0, &o, Int32(dh))
+                }
+            }
+        })
+    }
+
+    static func crossEntropyCase() {
+        let (n, vocab) = (8 * 512, 49_152)
+        var rng = SeededGenerator(seed: 4)
+        let logits = Parameter(Tensor.randomNormal([n, vocab], using: &rng))
+        let targets = (0..<n).map { _ in Int(rng.next() % UInt64(vocab)) }
+        let bytes = n * vocab * 4
+        let source = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let target = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        memset(source, 1, bytes)
+        memset(target, 0, bytes)
+        defer { source.deallocate(); target.deallocate() }
+        measure("cross_entropy_fwd_bwd", inputBytes: bytes, rounds: 3, {
+            valueAndGradient { crossEntropy(logits: logits.variable, targets: targets) }
+            logits.zeroGradient()
+        }, ceiling: { memcpy(target, source, bytes) })
+    }
+
+    final class MLP: Module {
+        let up: Linear, down: Linear
+        init(_ d: Int, _ hidden: Int, _ classes: Int, using rng: inout SeededGenerator) {
+            up = Linear(inputSize: d, outputSize: hidden, using: &rng)
+            down = Linear(inputSize: hidden, outputSize: classes, using: &rng)
+        }
+        var children: [(name: String, module: any Module)] { [("up", up), ("down", down)] }
+        func callAsFunction(_ x: Variable) -> Variable { down(up(x).relu()) }
+    }
+
+    static func mlpStep() {
+        let (batch, d, hidden, classes) = (512, 1024, 4096, 1024)
+        var rng = SeededGenerator(seed: 5)
+        let model = MLP(d, hidden, classes, using: &rng)
+        let x = Variable(Tensor.randomNormal([batch, d], using: &rng))
+        let y = (0..<batch).map { _ in Int(rng.next() % UInt64(classes)) }
+        var optimizer = AdamW(learningRate: 1e-4)
+        // Ceiling: forward x·W1ᵀ, h·W2ᵀ; backward dH = dY·W2, dW2 = dYᵀ·h, dW1 = dHᵀ·x.
+        let buf = [Float](repeating: 0.01, count: max(batch, hidden) * max(d, hidden))
+        var out = [Float](repeating: 0, count: max(batch, hidden) * max(d, hidden))
+        func gemm(_ m: Int, _ n: Int, _ k: Int) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+                        1, buf, Int32(k), buf, Int32(k), 0, &out, Int32(n))
+        }
+        measure("mlp_step", inputBytes: model.parameterCount * 4, {
+            valueAndGradient { crossEntropy(logits: model(x), targets: y) }
+            optimizer.step(model)
+            model.zeroGradients()
+        }, ceiling: {
+            gemm(batch, hidden, d); gemm(batch, classes, hidden)       // forward
+            gemm(batch, hidden, classes); gemm(classes, hidden, batch)  // dH, dW2
+            gemm(hidden, d, batch)                                       // dW1 (no dX: x is a constant)
+        })
+    }
+}
