@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Assets", targets: ["Assets"]),
         .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "Tokenizer", targets: ["Tokenizer"]),
         .executable(name: "lore", targets: ["lore"]),
         .executable(name: "lore-bench", targets: ["lore-bench"]),
     ],
@@ -55,6 +56,7 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["Tensor"], swiftSettings: nativeSIMD),
         .target(name: "Assets"),
         .target(name: "GGUF"),
+        .target(name: "Tokenizer", dependencies: ["GGUF"]),
 
         // Helpers shared by tests (asset lookup, assertClose).
         .target(name: "_TestSupport", dependencies: ["Tensor", "Autograd", "Assets"]),
@@ -83,5 +85,6 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "_TestSupport"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"], exclude: ["Fixtures"]),
     ]
 )

