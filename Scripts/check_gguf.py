@@ -40,22 +40,10 @@ DEFAULT_VENV = "/tmp/lore-gguf-venv"
 
 
 def ensure_packages(venv):
-    """Re-executes this script in `venv` (created on demand) unless numpy and gguf import."""
-    try:
-        import gguf  # noqa: F401
-        import numpy  # noqa: F401
-        return
-    except ImportError:
-        pass
-    python = os.path.join(venv, "bin", "python")
-    if os.environ.get("LORE_GGUF_REEXEC"):
-        sys.exit(f"numpy/gguf still missing inside {venv}")
-    if not os.path.exists(python):
-        print(f"creating {venv} and installing gguf, numpy", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", venv])
-        subprocess.check_call([python, "-m", "pip", "install", "--quiet", "gguf", "numpy"])
-    env = dict(os.environ, LORE_GGUF_REEXEC="1")
-    os.execve(python, [python] + sys.argv, env)
+    """Re-executes this script in `venv` (created on demand) unless gguf and numpy import."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from lore_venv import ensure_packages as ensure
+    ensure(venv, imports=["gguf", "numpy"], install=["gguf", "numpy"])
 
 
 # Typed values: ("UINT32", 5), ("FLOAT32", b"<4 bytes>"), ("ARRAY", "INT32", [items…]).

@@ -44,21 +44,9 @@ DEFAULT_VENV = "/tmp/lore-safetensors-venv"
 
 def ensure_packages(venv):
     """Re-executes this script in `venv` (created on demand) unless numpy and safetensors import."""
-    try:
-        import numpy  # noqa: F401
-        import safetensors  # noqa: F401
-        return
-    except ImportError:
-        pass
-    python = os.path.join(venv, "bin", "python")
-    if os.environ.get("LORE_CHECK_SAFETENSORS_REEXEC"):
-        sys.exit(f"numpy/safetensors still missing inside {venv}")
-    if not os.path.exists(python):
-        print(f"creating {venv} and installing safetensors, numpy", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", venv])
-        subprocess.check_call([python, "-m", "pip", "install", "--quiet", "safetensors", "numpy"])
-    env = dict(os.environ, LORE_CHECK_SAFETENSORS_REEXEC="1")
-    os.execve(python, [python] + sys.argv, env)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from lore_venv import ensure_packages as ensure
+    ensure(venv, imports=["numpy", "safetensors"], install=["numpy", "safetensors"])
 
 
 # ---------------------------------------------------------------------------------------------
