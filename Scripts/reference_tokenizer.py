@@ -10,6 +10,10 @@ GPT-2: `tokenizers` BPE from encoder.json + vocab.bpe with ByteLevel(add_prefix_
 SmolLM2: BPE rebuilt from the GGUF's tokenizer.ggml.tokens/merges, pre-tokenizer
 Sequence[Digits(individual_digits=True), ByteLevel(add_prefix_space=False, use_regex=True)]
 (as in SmolLM2's tokenizer.json), control tokens (token_type 3) added as special tokens.
+Small tokenizer.json files: BPEs trained by `tokenizers` on Hamlet (vocabulary 400) with the
+GPT-2, SmolLM and Llama-3 (ignore_merges) pre-tokenizers, saved by `tokenizers` itself; one copy
+has its merges rewritten as legacy "a b" strings. Goldens are ids for the tricky strings and 5,000
+characters of Macbeth, written to Fixtures/hf_*.json.
 Long texts are stored as count + FNV-1a 64 hash of the ids (each id as 4 little-endian bytes).
 """
 import json, os, sys, glob
@@ -129,5 +133,35 @@ def main():
               for name, sp in splitters.items()}
     json.dump(golden, open(f"{OUT}/pretokenizer_golden.json", "w"), ensure_ascii=False, separators=(",", ":"))
 
+def small_tokenizer_json(name, pre, hamlet, macbeth, ignore_merges=False, legacy_merges=False):
+    from tokenizers import trainers, decoders
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator([hamlet[:60000]], trainer)
+    data = json.loads(tok.to_str())
+    data["model"]["ignore_merges"] = ignore_merges
+    if legacy_merges:
+        data["model"]["merges"] = [m if isinstance(m, str) else " ".join(m) for m in data["model"]["merges"]]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    tok = Tokenizer.from_str(text)
+    open(f"{OUT}/hf_{name}.tokenizer.json", "w").write(text)
+    golden = {"tricky": [{"text": s, "ids": tok.encode(s).ids} for s in TRICKY],
+              "macbeth": {"text": macbeth[:5000], "ids": tok.encode(macbeth[:5000]).ids}}
+    json.dump(golden, open(f"{OUT}/hf_{name}.golden.json", "w"), ensure_ascii=False, separators=(",", ":"))
+
+def small_tokenizers():
+    hamlet, macbeth = read(f"{TEXTS}/hamlet_gut.txt"), read(f"{TEXTS}/macbeth_gut.txt")
+    small_tokenizer_json("gpt2", pre_tokenizers.ByteLevel(add_prefix_space=False), hamlet, macbeth, legacy_merges=True)
+    small_tokenizer_json("smollm", pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)]), hamlet, macbeth)
+    small_tokenizer_json("llama3", pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(LLAMA3_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]), hamlet, macbeth, ignore_merges=True)
+
 if __name__ == "__main__":
+    small_tokenizers()
     main()
