@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "lore",
             dependencies: [
-                "Tensor", "Assets",
+                "Tensor", "Assets", "Tokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
