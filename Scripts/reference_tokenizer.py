@@ -102,6 +102,13 @@ def main():
         assert ids == tik.encode(s, allowed_special="all"), s
         golden["tricky"].append({"text": s, "ids": ids,
                                  "plainIDs": tik.encode(s, disallowed_special=())})
+    # llama.cpp's GPT-2 vocabulary test (Fixtures/llama_cpp_vocab_test.inp and llama_cpp_gpt2.out,
+    # from llama.cpp's models/ggml-vocab-gpt-2.gguf.inp/.out, MIT): the references agree with it.
+    cases = open(f"{OUT}/llama_cpp_vocab_test.inp", encoding="utf-8").read().split("\n__ggml_vocab_test__\n")[:-1]
+    expected = open(f"{OUT}/llama_cpp_gpt2.out").read().split("\n")[:-1]
+    for text, line in zip(cases, expected, strict=True):
+        ids = [int(x) for x in line.split()]
+        assert gpt2.encode(text).ids == ids == tik.encode(text, disallowed_special=()), text
     for name in prefix_plays:
         text = read(f"{TEXTS}/{name}")[:20000]
         ids = gpt2.encode(text).ids

@@ -19,6 +19,21 @@ import _TestSupport
         }
     }
 
+    /// llama.cpp's tokenizer test inputs and its expected GPT-2 ids (`models/ggml-vocab-gpt-2.gguf.inp`
+    /// and `.out` from llama.cpp, MIT; the reference script checks tokenizers and tiktoken agree).
+    @Test(TestAssets.requires(.gpt2Encoder))
+    func gpt2LlamaCppVocabularyTest() throws {
+        let tokenizer = try TokenizerFixtures.gpt2()
+        let input = try String(contentsOf: TokenizerFixtures.folder.appendingPathComponent("llama_cpp_vocab_test.inp"), encoding: .utf8)
+        let output = try String(contentsOf: TokenizerFixtures.folder.appendingPathComponent("llama_cpp_gpt2.out"), encoding: .utf8)
+        let cases = input.components(separatedBy: "\n__ggml_vocab_test__\n").dropLast()
+        let expected = output.components(separatedBy: "\n").dropLast()
+        #expect(cases.count == 46 && expected.count == 46)
+        for (text, line) in zip(cases, expected) {
+            #expect(tokenizer.encode(text) == line.split(separator: " ").map { Int($0)! }, "\(text.debugDescription)")
+        }
+    }
+
     @Test(TestAssets.requires(.gpt2Encoder), TestAssets.requires(.shakespeareTexts))
     func gpt2PlayPrefixes() throws {
         let tokenizer = try TokenizerFixtures.gpt2()
