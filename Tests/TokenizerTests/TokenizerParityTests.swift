@@ -52,8 +52,9 @@ import _TestSupport
         let golden = try TokenizerFixtures.json("gpt2_golden.json")
         let plays = golden["plays"] as! [[String: Any]]
         #expect(plays.count == 42)
-        for entry in plays {
-            let ids = tokenizer.encode(bytes: try TokenizerFixtures.play(entry["file"] as! String))
+        let documents = try plays.map { try TokenizerFixtures.play($0["file"] as! String) }
+        let batch = tokenizer.encode(batch: documents, threads: 2)
+        for (entry, ids) in zip(plays, batch) {
             #expect(ids.count == entry["count"] as! Int, "\(entry["file"]!)")
             #expect(String(TokenizerFixtures.fnv1a(ids)) == entry["fnv1a"] as! String, "\(entry["file"]!)")
         }
