@@ -95,5 +95,6 @@ import _TestSupport
         #expect(tokenizer.eosTokenID.flatMap(tokenizer.token(for:)) == "<|im_end|>")
         #expect(tokenizer.chatTemplate?.contains("<|im_start|>") == true)
         #expect(tokenizer.id(for: "<|im_end|>") == 2)
+        #expect(tokenizer.encode("Hello world") == [19556, 905])   // the example in Tokenizer's doc comment
     }
 }
