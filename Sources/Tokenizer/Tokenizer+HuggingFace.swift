@@ -130,8 +130,8 @@ extension Tokenizer {
                 if object["invert"] as? Bool == true {
                     throw TokenizerError(path: path, field: field + ".invert", reason: .unsupported(value: "invert true"))
                 }
-                if let pattern, let known = PreTokenizer.allCases.first(where: { $0 != .smolLM && $0.pattern == pattern }),
-                   behavior == "Isolated" || known != .whitespace {
+                if let pattern, behavior == "Isolated",
+                   let known = [PreTokenizer.gpt2, .llama3].first(where: { $0.pattern == pattern }) {
                     steps.append(.split(known))
                 } else if (pattern == #"\p{N}"# || pattern == #"\d"#) && behavior == "Isolated" {
                     steps.append(.digits)
