@@ -73,7 +73,7 @@ let package = Package(
         // Release-mode benchmarks: `swift run -c release lore-bench tensor`.
         .executableTarget(
             name: "lore-bench",
-            dependencies: ["Tensor", "Autograd", "COpenBLAS"],
+            dependencies: ["Tensor", "Autograd", "COpenBLAS", "Tokenizer", "Assets"],
             path: "Benchmarks/lore-bench",
             swiftSettings: nativeSIMD
         ),

@@ -1,13 +1,15 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd"
+let usage = "usage: lore-bench tensor | autograd | tokenizer"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
     TensorBenchmarks.run()
 case "autograd":
     AutogradBenchmarks.run()
+case "tokenizer":
+    TokenizerBenchmarks.run()
 default:
     FileHandle.standardError.write(Data((usage + "\n").utf8))
     exit(2)
