@@ -12,6 +12,11 @@ Templates: ChatML as read from the SmolLM2 GGUF (`tokenizer.chat_template`), the
 Llama-3 instruct, Zephyr and a Mistral-style template (written out here from their published
 form), and a "features" template exercising the rest of Lore's Jinja subset. The SmolLM2 ids of
 two conversations come from the BPE rebuilt by Scripts/reference_tokenizer.py (`tokenizers`).
+
+If `transformers` imports (optional: `/tmp/lore-chat-venv/bin/pip install transformers`, no torch
+needed), every case is cross-checked against `PreTrainedTokenizerFast.apply_chat_template` built on
+that BPE (text and, for the SmolLM2 goldens, ids); transformers 5.24 agrees on all cases except the
+empty conversation, which it refuses before rendering.
 """
 import json, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -175,6 +180,36 @@ def main():
         f.write("\n")
     print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
     print(repr(cases[0]["output"]))
+    cross_check_transformers(templates, cases, ids, tokenizer)
+
+
+def cross_check_transformers(templates, cases, ids, tokenizer):
+    try:
+        from transformers import PreTrainedTokenizerFast
+    except ImportError:
+        print("transformers not installed: cross-check skipped")
+        return
+    checked = 0
+    for case in cases:
+        if not case["messages"]:
+            continue  # transformers refuses an empty conversation before rendering
+        hf = PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token=case["bos_token"] or None,
+                                     eos_token=case["eos_token"] or None, chat_template=templates[case["template"]])
+        try:
+            out = hf.apply_chat_template(case["messages"], tokenize=False,
+                                         add_generation_prompt=case["add_generation_prompt"], **case["extra"])
+            assert out == case.get("output"), (case["template"], case["conversation"], out)
+        except TemplateError as error:
+            assert str(error) == case.get("error"), (case["template"], case["conversation"], str(error))
+        checked += 1
+    for golden in ids:
+        case = next(c for c in cases if c["template"] == "chatml_smollm2" and c["conversation"] == golden["conversation"]
+                    and c["add_generation_prompt"])
+        hf = PreTrainedTokenizerFast(tokenizer_object=tokenizer, chat_template=templates["chatml_smollm2"])
+        got = hf.apply_chat_template(case["messages"], tokenize=True, add_generation_prompt=True)
+        got = got["input_ids"] if hasattr(got, "keys") else got
+        assert list(got) == golden["ids"], golden["conversation"]
+    print(f"transformers agrees on {checked} cases and {len(ids)} id lists")
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ struct JinjaParser {
         if stream.accept(.name("if")) { filter = try stream.parseExpression(allowConditional: false) }
         if stream.accept(.name("recursive")) { throw lexer.error(.unsupported(construct: "recursive for loop"), at: offset) }
         try stream.expectEnd()
-        var (body, end) = try parseBlock(until: ["endfor", "else"])
+        let (body, bodyEnd) = try parseBlock(until: ["endfor", "else"])
+        var end = bodyEnd
         var otherwise: [JinjaNode] = []
         if end?.0 == "else" {
             try JinjaTokenStream(lexer: lexer, tokens: pendingTokens, end: pendingEnd).expectEnd()
@@ -121,7 +122,6 @@ struct JinjaParser {
         }
         guard end?.0 == "endfor" else { throw lexer.error(.syntax("{% for %} without {% endfor %}"), at: offset) }
         try JinjaTokenStream(lexer: lexer, tokens: pendingTokens, end: pendingEnd).expectEnd()
-        _ = body
         return .forLoop(targets: targets, iterable: iterable, filter: filter, body: body, otherwise: otherwise, offset: offset)
     }
 

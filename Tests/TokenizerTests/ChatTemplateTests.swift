@@ -127,6 +127,7 @@ import _TestSupport
         }
     }
 
+    /// Expected strings checked with jinja2 3.1.6, `Environment(trim_blocks=True, lstrip_blocks=True)`.
     @Test func whitespaceControlMatchesJinja() throws {
         func render(_ source: String) throws -> String {
             try ChatTemplate(source).render(messages: [], addGenerationPrompt: false)
