@@ -47,7 +47,7 @@ import _TestSupport
         }
     }
 
-    @Test func smolLM2TemplateFromTheGGUFRendersTheDocumentedPrompt() throws {
+    @Test(TestAssets.requires(.smolLM2GGUF)) func smolLM2TemplateFromTheGGUFRendersTheDocumentedPrompt() throws {
         let template = try ChatTemplate(#require(TokenizerFixtures.smolLM2().chatTemplate))
         let text = try template.render(messages: [ChatMessage(role: "user", content: "What is the capital of France?")],
                                        addGenerationPrompt: true)
