@@ -89,6 +89,53 @@ extension Tokenizer {
         try self.init(vocabulary: vocabulary, merges: merges, addedTokens: added, preTokenizer: pre,
                       ignoreMerges: model["ignore_merges"] as? Bool ?? false, path: path,
                       mergeField: { "model.merges[\($0)]" })
+        let config = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        if FileManager.default.fileExists(atPath: config.path) {
+            try applyConfig(config)
+        }
+    }
+
+    /// Reads the special-token names and the chat template of a `tokenizer_config.json`
+    /// beside `tokenizer.json`, as `transformers` does: `bos_token`, `eos_token`, `pad_token`
+    /// (a string, or an object with `content`), and `chat_template` (a string, or a list of
+    /// `{name, template}` from which the one named `default` — else the first — is taken).
+    mutating func applyConfig(_ url: URL) throws(TokenizerError) {
+        let path = url.path
+        guard let root = try readJSON(url) as? [String: Any] else {
+            throw TokenizerError(path: path, reason: .wrongType(expected: "a JSON object"))
+        }
+        func tokenID(_ field: String) throws(TokenizerError) -> Int? {
+            guard let value = root[field], !(value is NSNull) else { return nil }
+            let content: String
+            if let text = value as? String {
+                content = text
+            } else if let object = value as? [String: Any], let text = object["content"] as? String {
+                content = text
+            } else {
+                throw TokenizerError(path: path, field: field, reason: .wrongType(expected: "a string or an object with \"content\""))
+            }
+            guard let id = id(for: content) else {
+                throw TokenizerError(path: path, field: field, reason: .unknownToken(content))
+            }
+            return id
+        }
+        if let id = try tokenID("bos_token") { bosTokenID = id }
+        if let id = try tokenID("eos_token") { eosTokenID = id }
+        if let id = try tokenID("pad_token") { padTokenID = id }
+        switch root["chat_template"] {
+        case nil, is NSNull:
+            break
+        case let template as String:
+            chatTemplate = template
+        case let list as [[String: Any]]:
+            let chosen = list.first { $0["name"] as? String == "default" } ?? list.first
+            guard let template = chosen?["template"] as? String else {
+                throw TokenizerError(path: path, field: "chat_template", reason: .wrongType(expected: "a list of {name, template} objects"))
+            }
+            chatTemplate = template
+        default:
+            throw TokenizerError(path: path, field: "chat_template", reason: .wrongType(expected: "a string or a list of {name, template} objects"))
+        }
     }
 
     /// One step of a Hugging Face pre-tokenizer, as far as Lore understands it.

@@ -31,6 +31,11 @@ import _TestSupport
         #expect(loaded.addedTokens == tokenizer.addedTokens)
         #expect(loaded.ignoresMerges == tokenizer.ignoresMerges)
         #expect(loaded.mergePairs.elementsEqual(tokenizer.mergePairs, by: { $0 == $1 }))
+        // tokenizer_config.json brings back the special-token ids and the chat template.
+        #expect(loaded.bosTokenID == tokenizer.bosTokenID)
+        #expect(loaded.eosTokenID == tokenizer.eosTokenID)
+        #expect(loaded.padTokenID == tokenizer.padTokenID)
+        #expect(loaded.chatTemplate == tokenizer.chatTemplate)
         for text in try texts() {
             #expect(loaded.encode(text) == tokenizer.encode(text), "\(name): \(text.prefix(40).debugDescription)")
             #expect(loaded.encode(text, parseSpecialTokens: false) == tokenizer.encode(text, parseSpecialTokens: false))
@@ -83,6 +88,28 @@ import _TestSupport
     }
 
     /// Every control character and quote survives JSON escaping.
+    @Test(TestAssets.requires(.smolLM2GGUF))
+    func malformedConfigNamesTheField() throws {
+        let tokenizer = try Tokenizer(contentsOf: TestAssets.url(.smolLM2GGUF))
+        #expect(tokenizer.chatTemplate != nil && tokenizer.eosTokenID != nil)
+        let folder = Self.temporaryFolder("config")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try tokenizer.save(to: folder)
+        let config = folder.appendingPathComponent("tokenizer_config.json")
+        for (json, field) in [(#"{"eos_token": "<|no such token|>"}"#, "eos_token"),
+                              (#"{"bos_token": 7}"#, "bos_token"),
+                              (#"{"chat_template": 3}"#, "chat_template")] {
+            try Data(json.utf8).write(to: config)
+            #expect {
+                try Tokenizer(contentsOf: folder)
+            } throws: { error in
+                (error as? TokenizerError)?.field == field && (error as? TokenizerError)?.path == config.path
+            }
+        }
+        try Data(#"{"chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D"}]}"#.utf8).write(to: config)
+        #expect(try Tokenizer(contentsOf: folder).chatTemplate == "D")
+    }
+
     @Test func jsonEscaping() throws {
         let text = String((0..<0x80).map { Character(Unicode.Scalar(UInt8($0))) }) + "\"\\é😀\u{2028}"
         let parsed = try JSONSerialization.jsonObject(with: Data("[\(jsonString(text))]".utf8)) as! [String]
