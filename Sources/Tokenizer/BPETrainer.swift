@@ -213,8 +213,8 @@ public struct BPETrainer: Sendable {
                 pairWords[p, default: []].append(Int32(w))
             }
         }
-        var heap = PairHeap()
-        for (p, c) in pairCount { heap.push(count: c, pair: p) }
+        var heap = BinaryHeap<PairCandidate>()
+        for (p, c) in pairCount { heap.push(PairCandidate(count: c, pair: p)) }
         var idOfBytes: [[UInt8]: Int32] = [:]
         for id in firstMergeable..<tokenBytes.count { idOfBytes[tokenBytes[id]] = Int32(id) }
 
@@ -224,7 +224,7 @@ public struct BPETrainer: Sendable {
         while tokenBytes.count < vocabularySize, let top = heap.pop() {
             let current = pairCount[top.pair] ?? 0
             if current != top.count {
-                if current > 0 { heap.push(count: current, pair: top.pair) }
+                if current > 0 { heap.push(PairCandidate(count: current, pair: top.pair)) }
                 continue
             }
             if top.count < 1 || top.count < minimumFrequency { break }
@@ -273,51 +273,21 @@ public struct BPETrainer: Sendable {
                 words[w] = merged
             }
             pairCount[top.pair] = nil
-            for p in Set(touched) { if let c = pairCount[p], c > 0 { heap.push(count: c, pair: p) } }
+            for p in Set(touched) { if let c = pairCount[p], c > 0 { heap.push(PairCandidate(count: c, pair: p)) } }
         }
         return merges
     }
 }
 
-/// A max-heap of `(count, pair)`: larger count first, then the smaller pair key (left id, then
-/// right id). Entries may be stale; the merge loop checks them against the current counts.
-struct PairHeap {
-    private var items: [(count: Int, pair: UInt64)] = []
+/// A pair candidate of the training loop: the larger count first, then the smaller pair key
+/// (left id, then right id). Entries may be stale; the merge loop checks them against the
+/// current counts.
+struct PairCandidate: HeapOrdered {
+    var count: Int
+    var pair: UInt64
 
     @inline(__always)
-    private static func before(_ a: (count: Int, pair: UInt64), _ b: (count: Int, pair: UInt64)) -> Bool {
+    static func comesBefore(_ a: Self, _ b: Self) -> Bool {
         a.count != b.count ? a.count > b.count : a.pair < b.pair
-    }
-
-    var isEmpty: Bool { items.isEmpty }
-
-    mutating func push(count: Int, pair: UInt64) {
-        items.append((count, pair))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.before(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> (count: Int, pair: UInt64)? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let l = 2 * parent + 1, r = l + 1
-                var best = parent
-                if l < items.count && Self.before(items[l], items[best]) { best = l }
-                if r < items.count && Self.before(items[r], items[best]) { best = r }
-                if best == parent { break }
-                items.swapAt(parent, best)
-                parent = best
-            }
-        }
-        return first
     }
 }

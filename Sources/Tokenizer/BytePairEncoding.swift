@@ -82,10 +82,10 @@ struct BytePairEncoding: Sendable {
         var next = Array(1...n)           // n = end
         var previous = Array(-1..<(n - 1))
         var alive = [Bool](repeating: true, count: n)
-        var heap = MinHeap()
+        var heap = BinaryHeap<MergeCandidate>()
         for i in 0..<(n - 1) {
             let m = merge(symbol[i], symbol[i + 1])
-            if m != UInt64.max { heap.push(rank: m >> 32, position: i, merged: m) }
+            if m != UInt64.max { heap.push(MergeCandidate(rank: m >> 32, position: i, merged: m)) }
         }
         while let top = heap.pop() {
             let i = top.position
@@ -99,11 +99,11 @@ struct BytePairEncoding: Sendable {
             if next[j] < n { previous[next[j]] = i }
             if previous[i] >= 0 {
                 let m = merge(symbol[previous[i]], symbol[i])
-                if m != UInt64.max { heap.push(rank: m >> 32, position: previous[i], merged: m) }
+                if m != UInt64.max { heap.push(MergeCandidate(rank: m >> 32, position: previous[i], merged: m)) }
             }
             if next[i] < n {
                 let m = merge(symbol[i], symbol[next[i]])
-                if m != UInt64.max { heap.push(rank: m >> 32, position: i, merged: m) }
+                if m != UInt64.max { heap.push(MergeCandidate(rank: m >> 32, position: i, merged: m)) }
             }
         }
         var i = 0
@@ -111,43 +111,14 @@ struct BytePairEncoding: Sendable {
     }
 }
 
-/// A binary min-heap of merge candidates ordered by rank, then position (leftmost first).
-struct MinHeap {
-    struct Entry { var rank: UInt64; var position: Int; var merged: UInt64 }
-    private var items: [Entry] = []
+/// A merge candidate of the encoding loop: the lowest rank merges first, then the leftmost.
+struct MergeCandidate: HeapOrdered {
+    var rank: UInt64
+    var position: Int
+    var merged: UInt64
 
     @inline(__always)
-    private static func less(_ a: Entry, _ b: Entry) -> Bool {
+    static func comesBefore(_ a: Self, _ b: Self) -> Bool {
         a.rank != b.rank ? a.rank < b.rank : a.position < b.position
-    }
-
-    mutating func push(rank: UInt64, position: Int, merged: UInt64) {
-        items.append(Entry(rank: rank, position: position, merged: merged))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.less(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Entry? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < items.count && Self.less(items[left], items[smallest]) { smallest = left }
-                if right < items.count && Self.less(items[right], items[smallest]) { smallest = right }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest)
-                parent = smallest
-            }
-        }
-        return first
     }
 }
