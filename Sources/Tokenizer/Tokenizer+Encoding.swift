@@ -54,8 +54,22 @@ extension Tokenizer {
         return ids
     }
 
-    /// Pre-tokenizes and merges a stretch of bytes without added tokens.
+    /// Normalizes (when the tokenizer has normalizers), pre-tokenizes and merges a stretch of
+    /// bytes without added tokens. Normalization reads the bytes as UTF-8 (invalid sequences
+    /// become U+FFFD, as they would in a Python `str`).
     func encodeText(_ bytes: UnsafeBufferPointer<UInt8>, into ids: inout [Int32], state: inout EncodingState) {
+        if bytes.isEmpty { return }
+        if normalizers.isEmpty {
+            encodeNormalizedText(bytes, into: &ids, state: &state)
+            return
+        }
+        var text = String(decoding: bytes, as: UTF8.self)
+        for normalizer in normalizers { text = normalizer.apply(text) }
+        text.withUTF8 { encodeNormalizedText($0, into: &ids, state: &state) }
+    }
+
+    /// Pre-tokenizes and merges a stretch of already normalized bytes.
+    func encodeNormalizedText(_ bytes: UnsafeBufferPointer<UInt8>, into ids: inout [Int32], state: inout EncodingState) {
         if bytes.isEmpty { return }
         state.text.decode(bytes)
         let offsets = state.text.offsets

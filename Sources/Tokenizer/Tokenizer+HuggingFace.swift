@@ -8,7 +8,7 @@ extension Tokenizer {
     /// `["a","b"]` pairs, `ignore_merges`), `added_tokens` (`id`, `content`, `special`),
     /// `pre_tokenizer` (`ByteLevel`, `Split` with the GPT-2 / Llama-3 pattern or `\p{N}`, `Digits`,
     /// `WhitespaceSplit`, or a `Sequence` of them, recognised as one ``PreTokenizer``),
-    /// `normalizer` (only null), `decoder` (null or `ByteLevel`). Anything else is a
+    /// `normalizer` (null, NFC, NFKC, NFD, NFKD, Lowercase, or a Sequence of them), `decoder` (null or `ByteLevel`). Anything else is a
     /// ``TokenizerError`` naming the field; `post_processor` is ignored (no BOS is added).
     public init(huggingFaceJSON url: URL) throws(TokenizerError) {
         let path = url.path
@@ -75,10 +75,7 @@ extension Tokenizer {
         }
 
         // Normalizer, pre-tokenizer, decoder.
-        if let normalizer = root["normalizer"], !(normalizer is NSNull) {
-            let name = (normalizer as? [String: Any])?["type"] as? String ?? "\(normalizer)"
-            throw TokenizerError(path: path, field: "normalizer", reason: .unsupported(value: "normalizer \(name)"))
-        }
+        let normalizers = try Normalizer.parse(root["normalizer"], path: path)
         let pre = try Self.recognise(root["pre_tokenizer"], path: path)
         if let decoder = root["decoder"], !(decoder is NSNull) {
             let name = (decoder as? [String: Any])?["type"] as? String ?? "\(decoder)"
@@ -89,6 +86,7 @@ extension Tokenizer {
         try self.init(vocabulary: vocabulary, merges: merges, addedTokens: added, preTokenizer: pre,
                       ignoreMerges: model["ignore_merges"] as? Bool ?? false, path: path,
                       mergeField: { "model.merges[\($0)]" })
+        self.normalizers = normalizers
         let config = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
         if FileManager.default.fileExists(atPath: config.path) {
             try applyConfig(config)

@@ -59,7 +59,7 @@ extension Tokenizer {
             out += "\"lstrip\": false, \"rstrip\": false, \"normalized\": \(!added.special), \"special\": \(added.special)}"
         }
         out += addedTokens.isEmpty ? "],\n" : "\n  ],\n"
-        out += "  \"normalizer\": null,\n  \"pre_tokenizer\": \(preTokenizerJSON),\n"
+        out += "  \"normalizer\": \(Normalizer.json(normalizers)),\n  \"pre_tokenizer\": \(preTokenizerJSON),\n"
         out += "  \"post_processor\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": false, \"use_regex\": false},\n"
         out += "  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": false, \"use_regex\": false},\n"
         out += "  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n    \"unk_token\": null,\n"

@@ -42,8 +42,12 @@ public struct Tokenizer: Sendable {
     public var eosTokenID: Int?
     /// Padding token id, when the file names one.
     public var padTokenID: Int?
-    /// The Jinja chat template string stored with the tokenizer, if any (not rendered yet).
+    /// The Jinja chat template string stored with the tokenizer, if any (render it with
+    /// ``applyChatTemplate(_:addGenerationPrompt:extra:)``).
     public var chatTemplate: String?
+    /// Normalizations applied, in order, to the text between added tokens before
+    /// pre-tokenization (from `tokenizer.json`'s `normalizer`; empty for GPT-2 and GGUF files).
+    public var normalizers: [Normalizer] = []
 
     let model: BytePairEncoding
     /// Vocabulary strings as stored (byte-level for ordinary tokens), indexed by id.

@@ -36,6 +36,7 @@ import _TestSupport
         #expect(loaded.eosTokenID == tokenizer.eosTokenID)
         #expect(loaded.padTokenID == tokenizer.padTokenID)
         #expect(loaded.chatTemplate == tokenizer.chatTemplate)
+        #expect(loaded.normalizers == tokenizer.normalizers)
         for text in try texts() {
             #expect(loaded.encode(text) == tokenizer.encode(text), "\(name): \(text.prefix(40).debugDescription)")
             #expect(loaded.encode(text, parseSpecialTokens: false) == tokenizer.encode(text, parseSpecialTokens: false))

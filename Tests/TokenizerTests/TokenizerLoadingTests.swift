@@ -56,6 +56,27 @@ import _TestSupport
         }
     }
 
+    /// `normalizer` nodes as real files use them (Qwen2: NFC): applied to the text between
+    /// added tokens before pre-tokenization, and written back by `save(to:)`.
+    @Test func normalizersApplyAndRoundTrip() throws {
+        let plain = try Self.load("tokenizer.json", Self.json(model: #""merges":["Ġ t"]"#))
+        let nfc = try Self.load("tokenizer.json", Self.json(model: #""merges":["Ġ t"]"#, normalizer: #"{"type":"NFC"}"#))
+        #expect(nfc.normalizers == [.nfc])
+        #expect(nfc.encode("e\u{301}") == nfc.encode("\u{E9}"))
+        #expect(plain.encode("e\u{301}") != plain.encode("\u{E9}"))
+        let sequence = try Self.load("tokenizer.json", Self.json(
+            model: #""merges":["Ġ t"]"#,
+            normalizer: #"{"type":"Sequence","normalizers":[{"type":"NFKC"},{"type":"Lowercase"}]}"#))
+        #expect(sequence.normalizers == [.nfkc, .lowercase])
+        #expect(sequence.encode("\u{FB01} \u{FF34}") == sequence.encode("fi t"))  // ﬁ, fullwidth T
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lore-normalizer-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try sequence.save(to: folder)
+        let loaded = try Tokenizer(contentsOf: folder)
+        #expect(loaded.normalizers == [.nfkc, .lowercase])
+        #expect(loaded.encode("\u{FB01} \u{FF34}") == sequence.encode("fi t"))
+    }
+
     @Test func mergesAsStringsAndPairsBothLoad() throws {
         let a = try Self.load("tokenizer.json", Self.json(model: #""merges":["Ġ t"]"#))
         let b = try Self.load("tokenizer.json", Self.json(model: #""merges":[["Ġ","t"]]"#))
@@ -74,8 +95,12 @@ import _TestSupport
         Self.expectError({ () throws(TokenizerError) in try Self.load("tokenizer.json", Self.json(model: #""nomerges":[]"#)) },
                          field: "model.merges") { $0 == .missingField }
         Self.expectError({ () throws(TokenizerError) in
-            try Self.load("tokenizer.json", Self.json(model: #""merges":[]"#, normalizer: #"{"type":"NFKC"}"#))
-        }, field: "normalizer") { $0 == .unsupported(value: "normalizer NFKC") }
+            try Self.load("tokenizer.json", Self.json(model: #""merges":[]"#, normalizer: #"{"type":"Precompiled"}"#))
+        }, field: "normalizer.type") { $0 == .unsupported(value: "normalizer Precompiled") }
+        Self.expectError({ () throws(TokenizerError) in
+            try Self.load("tokenizer.json", Self.json(model: #""merges":[]"#,
+                                                      normalizer: #"{"type":"Sequence","normalizers":[{"type":"NFC"},{"type":"Replace"}]}"#))
+        }, field: "normalizer.normalizers[1].type") { $0 == .unsupported(value: "normalizer Replace") }
         Self.expectError({ () throws(TokenizerError) in
             try Self.load("tokenizer.json", Self.json(model: #""merges":[]"#, preTokenizer: #"{"type":"Metaspace"}"#))
         }, field: "pre_tokenizer.type") { $0 == .unsupported(value: "pre-tokenizer Metaspace") }
