@@ -11,7 +11,8 @@ ids for text.txt) with the export test, then run this script on the same folder:
 With `--compare-trainer TEXT_FILE` it also trains Hugging Face's BpeTrainer (byte-level alphabet,
 vocab 1000, min_frequency 2, GPT-2 pre-tokenizer, <|endoftext|> special) on TEXT_FILE and compares
 its merges with the folder `trained-hamlet` that Lore trained on the same text.
-Runs inside /tmp/tok-venv (created on first use, see lore_venv.py).
+Runs inside /tmp/tok-venv (created on first use, see lore_venv.py). Run it with a Python that also
+has `transformers` (no torch needed) to check `AutoTokenizer.from_pretrained(folder)` too.
 """
 import json
 import os
@@ -41,7 +42,24 @@ def check_folder(folder):
     config = json.load(open(os.path.join(folder, "tokenizer_config.json")))
     print(f"{os.path.basename(folder)}: {len(lore_ids)} ids, {'identical' if same else 'DIFFERENT'}{where}; "
           f"HF decode {'restores' if decoded else 'does not restore'} the text; config keys {sorted(config)}")
-    return same
+    return same and check_transformers(folder, text, lore_ids, config)
+
+
+def check_transformers(folder, text, lore_ids, config):
+    """When `transformers` is importable (run this script with a venv that has it), also load the
+    folder with AutoTokenizer and compare ids, special tokens and the chat template."""
+    try:
+        from transformers import AutoTokenizer
+    except ImportError:
+        return True
+    tok = AutoTokenizer.from_pretrained(folder)
+    ids = tok(text, add_special_tokens=False)["input_ids"]
+    same = ids == lore_ids
+    special_ok = all(getattr(tok, key) == config[key] for key in ("bos_token", "eos_token") if key in config)
+    template_ok = tok.chat_template == config.get("chat_template")
+    print(f"  transformers {type(tok).__name__}: ids {'identical' if same else 'DIFFERENT'}, "
+          f"special tokens {'match' if special_ok else 'DIFFER'}, chat template {'matches' if template_ok else 'DIFFERS'}")
+    return same and special_ok and template_ok
 
 
 def compare_trainer(folder, text_file):
