@@ -149,21 +149,7 @@ enum JinjaValue: Sendable {
             if d.isInfinite { return d > 0 ? "Infinity" : "-Infinity" }
             return Self.pythonFloat(d)
         case .string(let s):
-            var out = "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case "\u{08}": out += "\\b"
-                case "\u{0C}": out += "\\f"
-                default:
-                    if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                }
-            }
-            return out + "\""
+            return jsonString(s)
         case .array(let a):
             var parts: [String] = []
             for element in a {

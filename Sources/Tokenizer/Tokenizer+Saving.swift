@@ -128,6 +128,8 @@ func jsonString(_ text: String) -> String {
         case "\n": out += "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
         default:
             if scalar.value < 0x20 {
                 let hex = String(scalar.value, radix: 16, uppercase: false)
