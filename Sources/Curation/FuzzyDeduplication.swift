@@ -92,6 +92,8 @@ public struct FuzzyDeduplicator: Sendable {
     /// Sorted shingle sets when verifying: document `i` is `shingleValues[shingleOffsets[i]..<shingleOffsets[i + 1]]`.
     var shingleValues: [UInt64] = []
     var shingleOffsets: [Int] = [0]
+    /// Buffers for ``add(_:)``, made on first use.
+    var scratch: MinHasher.Workspace?
 
     /// Documents per parallel work item.
     static let chunkSize = 64
@@ -116,39 +118,27 @@ public struct FuzzyDeduplicator: Sendable {
 
     /// Adds one document (index ``count`` before the call), on the calling thread.
     public mutating func add(_ text: String) {
-        var workspace = MinHasher.Workspace(configuration.minHash)
+        var workspace = scratch ?? MinHasher.Workspace(configuration.minHash)
+        scratch = nil // keep the buffers uniquely referenced while they are written
         var chunk = Chunk()
         Self.process(text, hasher: hasher, keepShingles: configuration.verifyJaccard, workspace: &workspace, into: &chunk)
+        scratch = workspace
         append(chunk)
     }
 
     /// Adds documents in order (indices ``count``, ``count`` + 1, …), signatures computed
     /// on ``threads`` threads over fixed chunks of 64 documents.
     public mutating func add(contentsOf texts: [String]) {
-        let chunkCount = (texts.count + Self.chunkSize - 1) / Self.chunkSize
-        let workers = min(threads, chunkCount)
-        if workers <= 1 {
-            var workspace = MinHasher.Workspace(configuration.minHash)
-            var chunk = Chunk()
-            for text in texts {
-                Self.process(text, hasher: hasher, keepShingles: configuration.verifyJaccard, workspace: &workspace, into: &chunk)
-            }
-            append(chunk)
-            return
-        }
-        let slots = ChunkSlots(count: chunkCount)
         let hasher = self.hasher, keep = configuration.verifyJaccard, minHash = configuration.minHash
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+        let chunks = ChunkedWork.map(count: texts.count, chunkSize: Self.chunkSize, threads: threads) { range in
             var workspace = MinHasher.Workspace(minHash)
-            for index in stride(from: worker, to: chunkCount, by: workers) {
-                var chunk = Chunk()
-                for position in (index * Self.chunkSize)..<min(texts.count, (index + 1) * Self.chunkSize) {
-                    Self.process(texts[position], hasher: hasher, keepShingles: keep, workspace: &workspace, into: &chunk)
-                }
-                slots.store(index, chunk)
+            var chunk = Chunk()
+            for position in range {
+                Self.process(texts[position], hasher: hasher, keepShingles: keep, workspace: &workspace, into: &chunk)
             }
+            return chunk
         }
-        for index in 0..<chunkCount { append(slots.take(index)) }
+        for chunk in chunks { append(chunk) }
     }
 
     /// Per-document values computed by one worker for a run of consecutive documents.
@@ -206,26 +196,41 @@ public struct FuzzyDeduplicator: Sendable {
     }
 }
 
-/// Chunk results written by distinct workers (each slot written once, read after the join).
-private final class ChunkSlots: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<FuzzyDeduplicator.Chunk>
-    private let count: Int
-
-    init(count: Int) {
-        self.count = count
-        slots = .allocate(capacity: max(count, 1))
-        slots.initialize(repeating: FuzzyDeduplicator.Chunk(), count: count)
+/// Fixed-chunk parallel work whose result does not depend on the thread count.
+enum ChunkedWork {
+    /// Splits `0..<count` into chunks of `chunkSize` (the last may be shorter), runs `body`
+    /// on each over `threads` workers (worker `w` takes chunks `w, w + threads, …`), and
+    /// returns the chunk results in chunk order.
+    static func map<T>(count: Int, chunkSize: Int, threads: Int, _ body: @Sendable (Range<Int>) -> T) -> [T] {
+        let chunkCount = (count + chunkSize - 1) / chunkSize
+        let ranges = (0..<chunkCount).map { ($0 * chunkSize)..<min(count, ($0 + 1) * chunkSize) }
+        let workers = min(threads, chunkCount)
+        if workers <= 1 { return ranges.map(body) }
+        let slots = Slots<T>(count: chunkCount)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: chunkCount, by: workers) { slots.store(index, body(ranges[index])) }
+        }
+        return slots.values()
     }
 
-    deinit {
-        slots.deinitialize(count: count)
-        slots.deallocate()
-    }
+    /// Results written by distinct workers (each slot once), read after the join.
+    private final class Slots<T>: @unchecked Sendable {
+        private let slots: UnsafeMutablePointer<T?>
+        private let count: Int
 
-    func store(_ index: Int, _ chunk: FuzzyDeduplicator.Chunk) { slots[index] = chunk }
+        init(count: Int) {
+            self.count = count
+            slots = .allocate(capacity: max(count, 1))
+            slots.initialize(repeating: nil, count: count)
+        }
 
-    func take(_ index: Int) -> FuzzyDeduplicator.Chunk {
-        defer { slots[index] = FuzzyDeduplicator.Chunk() }
-        return slots[index]
+        deinit {
+            slots.deinitialize(count: count)
+            slots.deallocate()
+        }
+
+        func store(_ index: Int, _ value: T) { slots[index] = value }
+
+        func values() -> [T] { (0..<count).map { slots[$0]! } }
     }
 }
