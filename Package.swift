@@ -36,6 +36,9 @@ let package = Package(
         .library(name: "Assets", targets: ["Assets"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Tokenizer", targets: ["Tokenizer"]),
+        .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Curation", targets: ["Curation"]),
         .executable(name: "lore", targets: ["lore"]),
         .executable(name: "lore-bench", targets: ["lore-bench"]),
     ],
@@ -52,11 +55,14 @@ let package = Package(
         ),
 
         // Layers, bottom up.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: nativeSIMD),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "GGUF"], swiftSettings: nativeSIMD),
         .target(name: "Autograd", dependencies: ["Tensor"], swiftSettings: nativeSIMD),
         .target(name: "Assets"),
         .target(name: "GGUF"),
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
+        .target(name: "Transformer", dependencies: ["Autograd", "Tokenizer", "GGUF"], swiftSettings: nativeSIMD),
+        .target(name: "Evaluation", dependencies: ["Transformer", "Tokenizer"], swiftSettings: nativeSIMD),
+        .target(name: "Curation", dependencies: ["Tokenizer"], swiftSettings: nativeSIMD),
 
         // Helpers shared by tests (asset lookup, assertClose).
         .target(name: "_TestSupport", dependencies: ["Tensor", "Autograd", "Assets"]),
@@ -65,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "lore",
             dependencies: [
-                "Tensor", "Assets", "Tokenizer",
+                "Tensor", "Assets", "Tokenizer", "Transformer", "Evaluation", "Curation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,7 +79,7 @@ let package = Package(
         // Release-mode benchmarks: `swift run -c release lore-bench tensor`.
         .executableTarget(
             name: "lore-bench",
-            dependencies: ["Tensor", "Autograd", "COpenBLAS", "Tokenizer", "Assets"],
+            dependencies: ["Tensor", "Autograd", "COpenBLAS", "Tokenizer", "Assets", "Transformer", "Evaluation", "Curation"],
             path: "Benchmarks/lore-bench",
             swiftSettings: nativeSIMD
         ),
@@ -86,5 +92,8 @@ let package = Package(
         .testTarget(name: "AssetsTests", dependencies: ["Assets", "_TestSupport"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "_TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "_TestSupport"]),
+        .testTarget(name: "CurationTests", dependencies: ["Curation", "_TestSupport"]),
     ]
 )

@@ -149,7 +149,7 @@ struct MatmulPlan {
 ///
 /// `A` is stored `[m, k]` (or `[k, m]` when `transposeA`) with row stride `lda`; likewise `B`.
 /// Routes `m == 1` and `n == 1` to `sgemv`, `k == 0` to a fill, the rest to `sgemm`.
-func sgemmRowMajor(
+package func sgemmRowMajor(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool

@@ -119,6 +119,11 @@ public struct Tensor: Sendable {
         }
     }
 
+    /// The address of the first element, valid while this tensor (or a copy sharing its
+    /// storage) is alive. For package kernels that read weights owned elsewhere; writing
+    /// through it would bypass copy-on-write.
+    package var basePointer: UnsafePointer<Float> { UnsafePointer(storage.pointer) }
+
     /// True when `self` and `other` share one storage buffer (no copy has happened yet).
     public func sharesStorage(with other: Tensor) -> Bool {
         storage === other.storage

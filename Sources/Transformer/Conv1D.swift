@@ -1,0 +1,30 @@
+import Autograd
+import Tensor
+
+/// GPT-2's projection layer (Hugging Face `Conv1D`): `y = x·W + b` with the weight stored
+/// `[in, out]` — the transpose of `Linear`'s `[out, in]` — as in GPT-2 checkpoints.
+public final class Conv1D: Module {
+    /// `[in, out]`.
+    public let weight: Parameter
+    /// `[out]`.
+    public let bias: Parameter
+
+    /// Initialised as Hugging Face's GPT-2: weight `N(0, 0.02²)`, bias 0.
+    public init(inputSize: Int, outputSize: Int, using generator: inout SeededGenerator) {
+        weight = Parameter(Tensor.randomNormal([inputSize, outputSize], mean: 0, standardDeviation: 0.02, using: &generator))
+        bias = Parameter(Tensor.zeros([outputSize]))
+    }
+
+    public var inputSize: Int { weight.value.shape[0] }
+    public var outputSize: Int { weight.value.shape[1] }
+
+    public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+
+    /// `[…, in] → […, out]`.
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let leading = Array(x.shape.dropLast())
+        let rows = leading.reduce(1, *)
+        let y = Variable.matmul(x.reshaped([rows, inputSize]), weight.variable) + bias.variable
+        return y.reshaped(leading + [outputSize])
+    }
+}

@@ -1,0 +1,157 @@
+import Autograd
+import Tensor
+
+// GPT-2 as Hugging Face's `GPT2LMHeadModel`, with its parameter names:
+// `transformer.wte.weight`, `transformer.wpe.weight`, `transformer.h.{i}.ln_1.{weight,bias}`,
+// `transformer.h.{i}.attn.c_attn.{weight,bias}` (fused q|k|v, Conv1D layout `[D, 3D]`),
+// `transformer.h.{i}.attn.c_proj`, `transformer.h.{i}.ln_2`, `transformer.h.{i}.mlp.c_fc`,
+// `transformer.h.{i}.mlp.c_proj`, `transformer.ln_f`; `lm_head.weight` is tied to `wte`.
+//
+// Block (pre-norm): h = x + c_proj(attn(split(c_attn(ln_1(x)))));  y = h + c_proj(gelu(c_fc(ln_2(h)))).
+// Input: wte[token] + wpe[position].
+
+/// Multi-head causal self-attention with a fused q|k|v projection.
+public final class GPT2Attention: Module {
+    public let cAttn: Conv1D, cProj: Conv1D
+    let configuration: GPT2Configuration
+
+    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+        configuration = c
+        cAttn = Conv1D(inputSize: c.hiddenSize, outputSize: 3 * c.hiddenSize, using: &g)
+        cProj = Conv1D(inputSize: c.hiddenSize, outputSize: c.hiddenSize, using: &g)
+    }
+
+    public var children: [(name: String, module: any Module)] { [("c_attn", cAttn), ("c_proj", cProj)] }
+
+    func callAsFunction(_ x: Variable, batch: TokenBatch) -> Variable {
+        let c = configuration, (b, t) = (batch.batchSize, batch.length)
+        let parts = cAttn(x).split(alongAxis: 2, sizes: [c.hiddenSize, c.hiddenSize, c.hiddenSize])
+        func heads(_ y: Variable) -> Variable { y.reshaped([b, t, c.headCount, c.headSize]).transposed(1, 2) }
+        let (q, k, v) = (heads(parts[0]), heads(parts[1]), heads(parts[2]))
+        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask)
+        return cProj(attended.transposed(1, 2).reshaped([b, t, c.hiddenSize]))
+    }
+}
+
+/// The GELU MLP: `c_proj(gelu(c_fc(x)))`.
+public final class GPT2MLP: Module {
+    public let cFc: Conv1D, cProj: Conv1D
+    let approximation: GELUApproximation
+
+    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+        cFc = Conv1D(inputSize: c.hiddenSize, outputSize: c.intermediateSize, using: &g)
+        cProj = Conv1D(inputSize: c.intermediateSize, outputSize: c.hiddenSize, using: &g)
+        approximation = c.activation == .gelu ? .none : .tanh
+    }
+
+    public var children: [(name: String, module: any Module)] { [("c_fc", cFc), ("c_proj", cProj)] }
+
+    func callAsFunction(_ x: Variable) -> Variable { cProj(cFc(x).gelu(approximation: approximation)) }
+}
+
+/// One pre-norm GPT-2 block.
+public final class GPT2Block: Module {
+    public let ln1: LayerNorm, attention: GPT2Attention, ln2: LayerNorm, mlp: GPT2MLP
+
+    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+        ln1 = LayerNorm(dimension: c.hiddenSize, epsilon: c.layerNormEpsilon)
+        attention = GPT2Attention(c, using: &g)
+        ln2 = LayerNorm(dimension: c.hiddenSize, epsilon: c.layerNormEpsilon)
+        mlp = GPT2MLP(c, using: &g)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("ln_1", ln1), ("attn", attention), ("ln_2", ln2), ("mlp", mlp)]
+    }
+
+    func callAsFunction(_ x: Variable, batch: TokenBatch) -> Variable {
+        let h = x + attention(ln1(x), batch: batch)
+        return h + mlp(ln2(h))
+    }
+}
+
+/// The GPT-2 stack without the head (Hugging Face `GPT2Model`).
+public final class GPT2Model: Module {
+    public let wte: Embedding, wpe: Embedding
+    public let h: ModuleList<GPT2Block>
+    public let lnF: LayerNorm
+
+    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+        wte = Embedding(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
+        wpe = Embedding(weight: Tensor.randomNormal([c.maxPositions, c.hiddenSize], standardDeviation: 0.01, using: &g))
+        h = ModuleList((0..<c.layerCount).map { _ in GPT2Block(c, using: &g) })
+        lnF = LayerNorm(dimension: c.hiddenSize, epsilon: c.layerNormEpsilon)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("wte", wte), ("wpe", wpe), ("h", h), ("ln_f", lnF)]
+    }
+}
+
+/// GPT-2 with its language-modelling head (Hugging Face `GPT2LMHeadModel`).
+public final class GPT2LMHeadModel: CausalLanguageModel {
+    public let gpt2: GPT2Configuration
+    public let transformer: GPT2Model
+    /// The output head, or `nil` when tied to `transformer.wte` (GPT-2's default).
+    public let lmHead: Linear?
+
+    /// A model initialised as Hugging Face's GPT-2: normal(0, 0.02), residual projections
+    /// scaled by `1/√(2·layers)`, biases 0, LayerNorms 1/0.
+    public init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+        gpt2 = c
+        transformer = GPT2Model(c, using: &g)
+        lmHead = c.tieWordEmbeddings ? nil
+            : Linear(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
+        let residualScale = 0.02 / Float(2 * c.layerCount).squareRoot()
+        for block in transformer.h {
+            block.attention.cProj.weight.value = Tensor.randomNormal(block.attention.cProj.weight.value.shape,
+                                                                     standardDeviation: residualScale, using: &g)
+            block.mlp.cProj.weight.value = Tensor.randomNormal(block.mlp.cProj.weight.value.shape,
+                                                               standardDeviation: residualScale, using: &g)
+        }
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("transformer", transformer)] + (lmHead.map { [("lm_head", $0)] } ?? [])
+    }
+
+    public var configuration: ModelConfiguration { .gpt2(gpt2) }
+
+    public func hiddenStates(_ batch: TokenBatch) -> Variable {
+        checkPositions(batch, limit: gpt2.maxPositions)
+        let (b, t) = (batch.batchSize, batch.length)
+        let positions = batch.resolvedPositions
+        let positionIDs = positions.count == t ? Array((0..<b).map { _ in positions }.joined()) : positions
+        var x = transformer.wte(batch.ids, shape: [b, t]) + transformer.wpe(positionIDs, shape: [b, t])
+        for block in transformer.h { x = block(x, batch: batch) }
+        return transformer.lnF(x)
+    }
+
+    public func logits(hidden: Variable) -> Variable {
+        linear(hidden, weight: (lmHead?.weight ?? transformer.wte.weight).variable)
+    }
+
+    public var inferenceWeights: InferenceWeights {
+        let c = gpt2
+        func conv(_ l: Conv1D) -> InferenceWeights.Projection {
+            .init(weight: l.weight.value, bias: l.bias.value, layout: .inputOutput)
+        }
+        let blocks = transformer.h.map { block in
+            InferenceWeights.Block(
+                attentionNorm: .init(weight: block.ln1.weight.value, bias: block.ln1.bias?.value),
+                queryKeyValue: [conv(block.attention.cAttn)],
+                attentionOutput: conv(block.attention.cProj),
+                mlpNorm: .init(weight: block.ln2.weight.value, bias: block.ln2.bias?.value),
+                mlp: .gelu(up: conv(block.mlp.cFc), down: conv(block.mlp.cProj),
+                           approximation: c.activation == .gelu ? .none : .tanh))
+        }
+        return InferenceWeights(
+            hiddenSize: c.hiddenSize, headCount: c.headCount, keyValueHeadCount: c.headCount,
+            headSize: c.headSize, maxPositions: c.maxPositions, normEpsilon: c.layerNormEpsilon, centeredNorm: true,
+            tokenEmbedding: transformer.wte.weight.value, positionEmbedding: transformer.wpe.weight.value, rotary: nil,
+            blocks: blocks, finalNorm: .init(weight: transformer.lnF.weight.value, bias: transformer.lnF.bias?.value),
+            outputHead: .init(weight: (lmHead?.weight ?? transformer.wte.weight).value, bias: nil, layout: .outputInput))
+    }
+}
+
+

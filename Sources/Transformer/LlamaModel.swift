@@ -1,0 +1,174 @@
+import Autograd
+import Tensor
+
+// The Llama family (Llama 2/3, SmolLM/SmolLM2, Mistral-style) as Hugging Face's
+// `LlamaForCausalLM`, with its parameter names: `model.embed_tokens.weight`,
+// `model.layers.{i}.self_attn.{q,k,v,o}_proj.weight`, `model.layers.{i}.mlp.{gate,up,down}_proj.weight`,
+// `model.layers.{i}.{input,post_attention}_layernorm.weight`, `model.norm.weight` and
+// `lm_head.weight` (absent when tied to the embedding).
+//
+// Block (pre-norm): h = x + o(attn(rope(q(n₁(x))), rope(k(n₁(x))), v(n₁(x))));
+//                   y = h + down(silu(gate(n₂(h))) ⊙ up(n₂(h))).
+// Q and K are in Hugging Face's layout (rotary pairs (i, i + Dh/2)); GGUF checkpoints are
+// un-permuted into it at load.
+
+/// Grouped-query self-attention with rotary positions.
+public final class LlamaAttention: Module {
+    public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
+    let configuration: LlamaConfiguration
+
+    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+        configuration = c
+        qProj = Linear(inputSize: c.hiddenSize, outputSize: c.headCount * c.headSize, bias: c.attentionBias, using: &g)
+        kProj = Linear(inputSize: c.hiddenSize, outputSize: c.keyValueHeadCount * c.headSize, bias: c.attentionBias, using: &g)
+        vProj = Linear(inputSize: c.hiddenSize, outputSize: c.keyValueHeadCount * c.headSize, bias: c.attentionBias, using: &g)
+        oProj = Linear(inputSize: c.headCount * c.headSize, outputSize: c.hiddenSize, bias: c.attentionBias, using: &g)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("q_proj", qProj), ("k_proj", kProj), ("v_proj", vProj), ("o_proj", oProj)]
+    }
+
+    /// `[B, T, D] → [B, T, D]`.
+    func callAsFunction(_ x: Variable, batch: TokenBatch, rotary: RotaryTable) -> Variable {
+        let c = configuration, (b, t) = (batch.batchSize, batch.length)
+        func heads(_ y: Variable, _ count: Int) -> Variable {
+            y.reshaped([b, t, count, c.headSize]).transposed(1, 2)
+        }
+        let positions = batch.resolvedPositions
+        let q = rotaryEmbedding(heads(qProj(x), c.headCount), positions: positions, table: rotary)
+        let k = rotaryEmbedding(heads(kProj(x), c.keyValueHeadCount), positions: positions, table: rotary)
+        let v = heads(vProj(x), c.keyValueHeadCount)
+        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask)
+        return oProj(attended.transposed(1, 2).reshaped([b, t, c.headCount * c.headSize]))
+    }
+}
+
+/// The SwiGLU MLP: `down(silu(gate(x)) ⊙ up(x))`.
+public final class LlamaMLP: Module {
+    public let gateProj: Linear, upProj: Linear, downProj: Linear
+
+    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+        gateProj = Linear(inputSize: c.hiddenSize, outputSize: c.intermediateSize, bias: c.mlpBias, using: &g)
+        upProj = Linear(inputSize: c.hiddenSize, outputSize: c.intermediateSize, bias: c.mlpBias, using: &g)
+        downProj = Linear(inputSize: c.intermediateSize, outputSize: c.hiddenSize, bias: c.mlpBias, using: &g)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("gate_proj", gateProj), ("up_proj", upProj), ("down_proj", downProj)]
+    }
+
+    func callAsFunction(_ x: Variable) -> Variable { downProj(swiglu(gate: gateProj(x), up: upProj(x))) }
+}
+
+/// One pre-norm decoder block.
+public final class LlamaDecoderLayer: Module {
+    public let selfAttention: LlamaAttention
+    public let mlp: LlamaMLP
+    public let inputLayerNorm: RMSNorm, postAttentionLayerNorm: RMSNorm
+
+    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+        selfAttention = LlamaAttention(c, using: &g)
+        mlp = LlamaMLP(c, using: &g)
+        inputLayerNorm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon)
+        postAttentionLayerNorm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("self_attn", selfAttention), ("mlp", mlp),
+         ("input_layernorm", inputLayerNorm), ("post_attention_layernorm", postAttentionLayerNorm)]
+    }
+
+    func callAsFunction(_ x: Variable, batch: TokenBatch, rotary: RotaryTable) -> Variable {
+        let h = x + selfAttention(inputLayerNorm(x), batch: batch, rotary: rotary)
+        return h + mlp(postAttentionLayerNorm(h))
+    }
+}
+
+/// The decoder stack without the output head (Hugging Face `LlamaModel`).
+public final class LlamaModel: Module {
+    public let embedTokens: Embedding
+    public let layers: ModuleList<LlamaDecoderLayer>
+    public let norm: RMSNorm
+
+    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+        // Hugging Face initialises every weight N(0, 0.02²) (`initializer_range`).
+        embedTokens = Embedding(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
+        layers = ModuleList((0..<c.layerCount).map { _ in LlamaDecoderLayer(c, using: &g) })
+        norm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("embed_tokens", embedTokens), ("layers", layers), ("norm", norm)]
+    }
+}
+
+/// A Llama-family causal language model (Hugging Face `LlamaForCausalLM`).
+public final class LlamaForCausalLM: CausalLanguageModel {
+    public let llama: LlamaConfiguration
+    public let model: LlamaModel
+    /// The output head, or `nil` when tied to `model.embed_tokens`.
+    public let lmHead: Linear?
+    /// Cosines and sines for every position up to `maxPositions`.
+    public let rotary: RotaryTable
+
+    /// A model with weights initialised as Hugging Face does (normal, std 0.02; norms 1).
+    public init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+        llama = c
+        model = LlamaModel(c, using: &g)
+        lmHead = c.tieWordEmbeddings ? nil
+            : Linear(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
+        for layer in model.layers {
+            for linear in [layer.selfAttention.qProj, layer.selfAttention.kProj, layer.selfAttention.vProj,
+                           layer.selfAttention.oProj, layer.mlp.gateProj, layer.mlp.upProj, layer.mlp.downProj] {
+                linear.weight.value = Tensor.randomNormal(linear.weight.value.shape, standardDeviation: 0.02, using: &g)
+                linear.bias?.value = Tensor.zeros(linear.bias!.value.shape)
+            }
+        }
+        rotary = RotaryTable(inverseFrequencies: c.rotaryInverseFrequencies, maxPositions: c.maxPositions)
+    }
+
+    public var children: [(name: String, module: any Module)] {
+        [("model", model)] + (lmHead.map { [("lm_head", $0)] } ?? [])
+    }
+
+    public var configuration: ModelConfiguration { .llama(llama) }
+
+    public func hiddenStates(_ batch: TokenBatch) -> Variable {
+        checkPositions(batch, limit: llama.maxPositions)
+        var x = model.embedTokens(batch.ids, shape: [batch.batchSize, batch.length])
+        for layer in model.layers { x = layer(x, batch: batch, rotary: rotary) }
+        return model.norm(x)
+    }
+
+    public func logits(hidden: Variable) -> Variable {
+        linear(hidden, weight: (lmHead?.weight ?? model.embedTokens.weight).variable)
+    }
+
+    public var inferenceWeights: InferenceWeights {
+        let c = llama
+        func projection(_ l: Linear) -> InferenceWeights.Projection { .init(linear: l) }
+        let blocks = model.layers.map { layer in
+            InferenceWeights.Block(
+                attentionNorm: .init(weight: layer.inputLayerNorm.weight.value, bias: nil),
+                queryKeyValue: [projection(layer.selfAttention.qProj), projection(layer.selfAttention.kProj),
+                                projection(layer.selfAttention.vProj)],
+                attentionOutput: projection(layer.selfAttention.oProj),
+                mlpNorm: .init(weight: layer.postAttentionLayerNorm.weight.value, bias: nil),
+                mlp: .swiglu(gate: projection(layer.mlp.gateProj), up: projection(layer.mlp.upProj),
+                             down: projection(layer.mlp.downProj)))
+        }
+        return InferenceWeights(
+            hiddenSize: c.hiddenSize, headCount: c.headCount, keyValueHeadCount: c.keyValueHeadCount,
+            headSize: c.headSize, maxPositions: c.maxPositions, normEpsilon: c.rmsNormEpsilon, centeredNorm: false,
+            tokenEmbedding: model.embedTokens.weight.value, positionEmbedding: nil, rotary: rotary,
+            blocks: blocks, finalNorm: .init(weight: model.norm.weight.value, bias: nil),
+            outputHead: .init(weight: (lmHead?.weight ?? model.embedTokens.weight).value, bias: nil, layout: .outputInput))
+    }
+}
+
+/// Stops with a clear message when a position is beyond the model's table.
+func checkPositions(_ batch: TokenBatch, limit: Int) {
+    let highest = batch.positions?.max() ?? (batch.length - 1)
+    check(highest < limit, "model: position \(highest) is beyond the model's \(limit) positions")
+}
