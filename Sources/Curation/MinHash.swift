@@ -132,18 +132,33 @@ public struct MinHasher: Sendable {
         return (result + b % prime) % prime
     }
 
-    /// The signature of reduced shingles `x` (each `< p`) into `out` (`hashCount` values).
+    /// The signature of reduced shingles `x` (each `≤ p`) into `out` (`hashCount` values).
+    /// Four permutations per pass over `x`, so four independent minimum chains overlap.
     func computeSignature(_ x: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt64>) {
         multipliers.withUnsafeBufferPointer { a in
             offsets.withUnsafeBufferPointer { b in
-                for k in 0..<a.count {
-                    let ak = a[k], bk = b[k]
-                    var smallest = UInt64.max
+                var k = 0
+                while k + 3 < a.count {
+                    let a0 = a[k], b0 = b[k], a1 = a[k + 1], b1 = b[k + 1]
+                    let a2 = a[k + 2], b2 = b[k + 2], a3 = a[k + 3], b3 = b[k + 3]
+                    var m0 = UInt64.max, m1 = UInt64.max, m2 = UInt64.max, m3 = UInt64.max
                     for value in x {
-                        let h = Self.permute(value, ak, bk)
-                        if h < smallest { smallest = h }
+                        m0 = min(m0, Self.permute(value, a0, b0))
+                        m1 = min(m1, Self.permute(value, a1, b1))
+                        m2 = min(m2, Self.permute(value, a2, b2))
+                        m3 = min(m3, Self.permute(value, a3, b3))
                     }
+                    out[k] = m0
+                    out[k + 1] = m1
+                    out[k + 2] = m2
+                    out[k + 3] = m3
+                    k += 4
+                }
+                while k < a.count {
+                    var smallest = UInt64.max
+                    for value in x { smallest = min(smallest, Self.permute(value, a[k], b[k])) }
                     out[k] = smallest
+                    k += 1
                 }
             }
         }

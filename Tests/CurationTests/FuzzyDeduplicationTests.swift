@@ -242,10 +242,12 @@ struct PlantedCorpus {
         #expect(belowThreshold)
     }
 
-    /// With `LORE_DUMP_MINHASH=path`, writes the planted corpus, its pairs and Lore's
-    /// candidate pairs for `Scripts/check_minhash_datasketch.py`.
+    /// With `LORE_DUMP_MINHASH=folder`, writes `planted.json` there: the planted corpus, its
+    /// pairs and Lore's candidate pairs, for `Scripts/check_minhash_datasketch.py`.
     func dumpForDatasketch(corpus: PlantedCorpus, candidates: Set<CandidatePair>) throws {
-        guard let path = ProcessInfo.processInfo.environment["LORE_DUMP_MINHASH"], !path.isEmpty else { return }
+        guard let folder = ProcessInfo.processInfo.environment["LORE_DUMP_MINHASH"], !folder.isEmpty else { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = URL(fileURLWithPath: folder).appendingPathComponent("planted.json").path
         let configuration = MinHashConfiguration.datatrove
         let object: [String: Any] = [
             "n_grams": configuration.shingleSize, "num_buckets": configuration.bands,
