@@ -60,17 +60,16 @@ public struct MinHasher: Sendable {
     /// The signature of a set of shingle hashes, or nil when it is empty.
     public func signature(ofShingles shingles: [UInt64]) -> [UInt64]? {
         guard !shingles.isEmpty else { return nil }
-        var reduced = shingles.map(Self.reduce)
+        let reduced = shingles.map(Self.reduce)
         var signature = [UInt64](repeating: 0, count: configuration.hashCount)
-        reduced.withUnsafeMutableBufferPointer { x in
-            signature.withUnsafeMutableBufferPointer { out in
-                computeSignature(UnsafeBufferPointer(x), into: out)
-            }
+        reduced.withUnsafeBufferPointer { x in
+            signature.withUnsafeMutableBufferPointer { computeSignature(x, into: $0) }
         }
         return signature
     }
 
-    /// One hash per band: ``ShingleHash`` of the band's `rows` signature values.
+    /// One 64-bit hash per band, of the band's `rows` signature values in order; two
+    /// documents share a bucket in band `i` when their hashes `i` are equal.
     /// - Parameter signature: ``MinHashConfiguration/hashCount`` values.
     public func bandHashes(of signature: [UInt64]) -> [UInt64] {
         if signature.count != configuration.hashCount {

@@ -79,6 +79,16 @@ import Testing
             return words.joined(separator: " ")
         }
         let expected = texts.map { index.overlaps(in: $0) }
+        // Reference: string n-grams through Words, matching windows merged when they touch.
+        let evaluationGrams = Set(evaluation.flatMap { Words.ngrams(Words.split($0, lowercased: true), n: 5) })
+        for (text, spans) in zip(texts, expected) {
+            var merged: [Range<Int>] = []
+            for (start, gram) in Words.ngrams(Words.split(text, lowercased: true), n: 5).enumerated() where evaluationGrams.contains(gram) {
+                if let last = merged.last, start <= last.upperBound { merged[merged.count - 1] = last.lowerBound..<(start + 5) }
+                else { merged.append(start..<(start + 5)) }
+            }
+            #expect(spans.map(\.words) == merged)
+        }
         for threads in [1, 2] {
             let result = Decontaminator(index: index, mode: .flag, threads: threads).run(texts)
             for (position, spans) in expected.enumerated() { #expect((result.overlaps[position] ?? []) == spans) }

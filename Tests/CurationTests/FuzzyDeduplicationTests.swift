@@ -131,6 +131,38 @@ struct PlantedCorpus {
         #expect(result.clusters == [[0, 1]])
     }
 
+    /// Candidate pairs and clusters equal a brute-force reading of the definition: pairs with
+    /// an equal band hash (from the public signature API), then connected components of the
+    /// pairs whose exact Jaccard similarity reaches the threshold.
+    @Test func clustersMatchBruteForce() {
+        let corpus = PlantedCorpus(bases: 40, variantsPerBase: 5, seed: 12)
+        var texts = corpus.texts
+        texts += ["too short", "", texts[3], texts[10] + " extra words at the end of it"]
+        let hasher = MinHasher(.datatrove)
+        let bands = texts.map { text in hasher.signature(of: text).map { hasher.bandHashes(of: $0) } }
+        var expectedPairs: [CandidatePair] = []
+        for j in texts.indices { for i in 0..<j {
+            if let x = bands[i], let y = bands[j], zip(x, y).contains(where: ==) { expectedPairs.append(CandidatePair(i, j)) }
+        } }
+        var deduplicator = FuzzyDeduplicator()
+        deduplicator.add(contentsOf: texts)
+        #expect(deduplicator.candidatePairs() == expectedPairs.sorted())
+
+        var labels = Array(texts.indices)
+        for pair in expectedPairs {
+            let similarity = MinHasher.jaccard(hasher.shingles(of: texts[pair.first]), hasher.shingles(of: texts[pair.second]))
+            guard similarity >= 0.8 else { continue }
+            let (from, to) = (labels[pair.second], labels[pair.first])
+            for k in labels.indices where labels[k] == from { labels[k] = to }
+        }
+        let expectedClusters = Dictionary(grouping: texts.indices, by: { labels[$0] }).values
+            .filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        let result = deduplicator.finish()
+        #expect(result.clusters == expectedClusters)
+        #expect(result.clusters.contains { $0.contains(3) && $0.contains(texts.count - 2) })
+        #expect(result.keep == texts.indices.map { i in !expectedClusters.contains { $0.dropFirst().contains(i) } })
+    }
+
     // MARK: Union-find
 
     @Test func unionFindMatchesNaiveLabels() {
