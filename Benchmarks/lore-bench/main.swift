@@ -1,7 +1,7 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd | tokenizer"
+let usage = "usage: lore-bench tensor | autograd | tokenizer | quant"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
@@ -10,6 +10,8 @@ case "autograd":
     AutogradBenchmarks.run()
 case "tokenizer":
     TokenizerBenchmarks.run()
+case "quant":
+    QuantBenchmarks.run()
 default:
     FileHandle.standardError.write(Data((usage + "\n").utf8))
     exit(2)
