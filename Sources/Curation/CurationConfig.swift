@@ -8,8 +8,10 @@ import Foundation
 /// preset, everything else replaces it. An unknown key is an error, so a typo cannot silently
 /// fall back to a default. `lore curate --print-config` prints the full default.
 ///
-/// Stages run in this order: cleaning → language → heuristic filters → exact dedup →
-/// fuzzy dedup → decontamination → PII redaction.
+/// Stages run in this order: cleaning → exact dedup → heuristic filters → fuzzy dedup →
+/// decontamination. Exact dedup comes before the filters so that they judge (and report on)
+/// distinct texts only, and it is cheaper than any filter; fuzzy dedup, the most expensive
+/// stage, comes after them.
 public struct CurationConfig: Codable, Sendable, Equatable {
     /// `preset`: the preset this config starts from (`"prose"` or `"nemo_web"`).
     public var preset: String
@@ -68,6 +70,7 @@ public struct CurationConfig: Codable, Sendable, Equatable {
     /// Every block switched on (NeMo defaults for filters): the shape an override may take.
     static var template: CurationConfig {
         var config = nemoWeb
+        config.threads = 1
         config.decontamination = DecontaminationStageConfig()
         return config
     }

@@ -138,7 +138,9 @@ public final class CurationPipeline {
         defer { reader.close() }
         var report = InputReport(file: input)
         let workers = config.resolvedThreads, textField = config.textField, limit = config.maxDocumentBytes
-        while let batch = try reader.nextBatch(maximumRecords: config.shardDocuments, maximumBytes: config.shardBytes) {
+        while true {
+            let readStart = Date()
+            guard let batch = try reader.nextBatch(maximumRecords: config.shardDocuments, maximumBytes: config.shardBytes) else { break }
             let decoded = Parallel.map(count: batch.records.count, workers: workers) { index in
                 RecordDecoder.decode(batch.records[index], in: batch, format: format, textField: textField, maximumRecordBytes: limit)
             }
@@ -159,6 +161,7 @@ public final class CurationPipeline {
             run.bytesRead += reader.bytesRead - report.bytes
             report.bytes = reader.bytesRead
             if !malformed.isEmpty { try run.sink.reject(malformed) }
+            run.summary.readSeconds += Date().timeIntervalSince(readStart)
             try handle(documents)
         }
         report.lines = reader.lineCount
@@ -223,12 +226,16 @@ public final class CurationPipeline {
                     var documents = shard
                     var rejections: [Rejection] = []
                     if let previous {
+                        let stageStart = Date()
+                        defer { self.reports[segmentStart - 1].seconds += Date().timeIntervalSince(stageStart) }
                         let slice = Array(outcomes[offset..<(offset + documents.count)])
                         offset += documents.count
                         documents = self.apply(slice, to: documents, step: segmentStart - 1, stage: previous.name, rejections: &rejections)
                     }
                     for step in segmentStart..<segmentEnd where !documents.isEmpty {
                         let stage = stages[step] as! any Stage
+                        let stageStart = Date()
+                        defer { self.reports[step].seconds += Date().timeIntervalSince(stageStart) }
                         let stageOutcomes = stage.process(&documents, workers: workers)
                         if stageOutcomes.count != documents.count {
                             fatalError("stage \(stage.name) returned \(stageOutcomes.count) outcomes for \(documents.count) documents")
@@ -237,11 +244,15 @@ public final class CurationPipeline {
                     }
                     if !rejections.isEmpty { try self.sink.reject(rejections) }
                     if let next, let nextSpool {
+                        let stageStart = Date()
                         next.observe(documents, workers: workers)
                         try nextSpool.append(documents)
+                        self.reports[segmentEnd].seconds += Date().timeIntervalSince(stageStart)
                     } else {
+                        let writeStart = Date()
                         self.written += documents.count
                         try self.sink.write(documents)
+                        self.summary.writeSeconds += Date().timeIntervalSince(writeStart)
                     }
                     self.handled += shard.count
                     self.progress?(CurationProgress(pass: pass + 1, passes: passes, documents: self.handled,
@@ -255,7 +266,9 @@ public final class CurationPipeline {
                     try spool.drain(shardSize: pipeline.config.shardDocuments, handle)
                 }
                 if let next, let nextSpool {
+                    let decideStart = Date()
                     outcomes = next.decide()
+                    reports[segmentEnd].seconds += Date().timeIntervalSince(decideStart)
                     if outcomes.count != nextSpool.count {
                         fatalError("corpus stage \(next.name) decided \(outcomes.count) documents of \(nextSpool.count)")
                     }

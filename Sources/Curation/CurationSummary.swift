@@ -18,6 +18,8 @@ public struct StageReport: Sendable, Equatable {
     public var removedBy: [(reason: String, count: Int)] = []
     /// Extra lines from the stage (duplicate clusters, …).
     public var notes: [String] = []
+    /// Wall-clock seconds spent in the stage.
+    public var seconds = 0.0
 
     public init(name: String) { self.name = name }
 
@@ -80,8 +82,10 @@ public struct CurationSummary: Sendable, Equatable {
     public var bytesOut = 0
     /// Lines written to the rejects file (malformed records and removed documents).
     public var rejected = 0
-    /// Wall-clock seconds.
+    /// Wall-clock seconds of the whole run, of reading and decoding input, of writing output.
     public var seconds = 0.0
+    public var readSeconds = 0.0
+    public var writeSeconds = 0.0
     /// Where output and rejects went (empty for in-memory runs).
     public var output = ""
     public var rejects = ""
@@ -117,10 +121,11 @@ public struct CurationSummary: Sendable, Equatable {
             list.map { "\($0.reason) \(number($0.count))" }.joined(separator: ", ")
         }
         let nameWidth = max(18, (stages.map(\.name.count) + [5]).max()! + 2)
-        lines.append(pad("stage", nameWidth, right: false) + pad("in", 12) + pad("kept", 12) + pad("modified", 12) + pad("removed", 12))
+        lines.append(pad("stage", nameWidth, right: false) + pad("in", 12) + pad("kept", 12) + pad("modified", 12) + pad("removed", 12)
+                     + pad("seconds", 10))
         let read = documentsIn + malformed
         lines.append(pad("input", nameWidth, right: false) + pad(number(read), 12) + pad(number(documentsIn), 12)
-                     + pad("-", 12) + pad(number(malformed), 12))
+                     + pad("-", 12) + pad(number(malformed), 12) + pad(String(format: "%.2f", readSeconds), 10))
         if !malformedBy.isEmpty { lines.append("    malformed: " + reasons(malformedBy)) }
         for input in inputs {
             var line = "    \(input.file): \(number(input.lines)) lines, \(number(input.documents)) documents"
@@ -131,7 +136,7 @@ public struct CurationSummary: Sendable, Equatable {
         }
         for stage in stages {
             lines.append(pad(stage.name, nameWidth, right: false) + pad(number(stage.input), 12) + pad(number(stage.kept), 12)
-                         + pad(number(stage.modified), 12) + pad(number(stage.removed), 12))
+                         + pad(number(stage.modified), 12) + pad(number(stage.removed), 12) + pad(String(format: "%.2f", stage.seconds), 10))
             if !stage.modifiedBy.isEmpty { lines.append("    modified: " + reasons(stage.modifiedBy)) }
             if !stage.removedBy.isEmpty { lines.append("    removed: " + reasons(stage.removedBy)) }
             for note in stage.notes { lines.append("    " + note) }
@@ -140,6 +145,7 @@ public struct CurationSummary: Sendable, Equatable {
         var out = "output: \(number(documentsOut)) documents\(share)"
         if !output.isEmpty { out += String(format: ", %.2f MB → %@", Double(bytesOut) / 1e6, output) }
         lines.append(out)
+        if writeSeconds > 0 { lines.append(String(format: "writing: %.2f s", writeSeconds)) }
         var rejectLine = "rejects: \(number(rejected)) records"
         if !rejects.isEmpty { rejectLine += " → \(rejects)" }
         lines.append(rejectLine)

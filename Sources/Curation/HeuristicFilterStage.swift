@@ -79,12 +79,13 @@ public final class HeuristicFilterStage: Stage {
             if let r = above("boilerplate_string_ratio", ratio, f.maxBoilerplateStringRatio) { return r }
         }
         func fraction(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 1 }
-        if let f = c.repeatedLines, let r = below("repeated_lines", fraction(s.uniqueLines, s.lines), f.maxRepeatedLineFraction) { return r }
-        if let f = c.repeatedParagraphs,
+        let judgeRepetition = s.wordCount >= c.repetitionMinWords
+        if judgeRepetition, let f = c.repeatedLines, let r = below("repeated_lines", fraction(s.uniqueLines, s.lines), f.maxRepeatedLineFraction) { return r }
+        if judgeRepetition, let f = c.repeatedParagraphs,
            let r = below("repeated_paragraphs", fraction(s.uniqueParagraphs, s.paragraphs), f.maxRepeatedParagraphsRatio) { return r }
-        if let f = c.repeatedLinesChar,
+        if judgeRepetition, let f = c.repeatedLinesChar,
            let r = below("repeated_lines_char", fraction(s.uniqueLineCharacters, s.lineCharacters), f.maxRepeatedLinesCharRatio) { return r }
-        if let f = c.repeatedParagraphsChar,
+        if judgeRepetition, let f = c.repeatedParagraphsChar,
            let r = below("repeated_paragraphs_char", fraction(s.uniqueParagraphCharacters, s.paragraphCharacters),
                          f.maxRepeatedParagraphsCharRatio) { return r }
         if let f = c.wordCount {
@@ -107,13 +108,13 @@ public final class HeuristicFilterStage: Stage {
         }
         if let f = c.ellipsis, s.lines > 0,
            let r = above("ellipsis", Double(s.ellipsisLines) / Double(s.lines), f.maxNumLinesEndingWithEllipsisRatio) { return r }
-        if let filters = c.repeatingTopNGrams {
+        if judgeRepetition, let filters = c.repeatingTopNGrams {
             for f in filters {
                 let score = NGramRepetition.topNGramCharacters(s, n: f.n, scratch: scratch)
                 if let r = above("repeating_top_\(f.n)grams", ofText(score), f.maxRepeatingNGramRatio) { return r }
             }
         }
-        if let filters = c.repeatingDuplicateNGrams {
+        if judgeRepetition, let filters = c.repeatingDuplicateNGrams {
             var smallestWithoutRepeats = Int.max  // no repeated n-gram at n ⇒ none at any larger n
             for f in filters where f.n < smallestWithoutRepeats {
                 let score = NGramRepetition.duplicateNGramCharacters(s, n: f.n, scratch: scratch)

@@ -3,8 +3,8 @@ enum StageFactory {
     static func stages(for config: CurationConfig) throws -> [any PipelineStage] {
         var stages: [any PipelineStage] = []
         if let cleaning = config.cleaning { stages.append(CleaningStage(cleaning)) }
-        if let filters = config.heuristicFilters { stages.append(HeuristicFilterStage(filters)) }
         if let exact = config.exactDedup { stages.append(ExactDeduplicationStage(exact)) }
+        if let filters = config.heuristicFilters { stages.append(HeuristicFilterStage(filters)) }
         if let fuzzy = config.fuzzyDedup { stages.append(FuzzyDeduplicationStage(fuzzy)) }
         if let decontamination = config.decontamination { stages.append(try DecontaminationStage(config: decontamination)) }
         return stages

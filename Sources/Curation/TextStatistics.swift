@@ -294,73 +294,98 @@ extension TextStatistics {
     }
 }
 
-/// Counts of 64-bit keys in an open-addressing table reused between documents.
+/// Counts of 64-bit keys in an open-addressing table reused between documents (raw
+/// storage: this is the filters' inner loop).
 final class HashCounter {
-    private var keys: [UInt64] = []
-    private var counts: [Int32] = []
-    private var mask = 0
+    private var keys: UnsafeMutablePointer<UInt64>
+    private var counts: UnsafeMutablePointer<Int32>
+    private var capacity: Int
+    private var mask: Int
     private var occupied = 0
 
-    init() { reset(expected: 8) }
+    init() {
+        capacity = 64
+        mask = capacity - 1
+        keys = .allocate(capacity: capacity)
+        keys.initialize(repeating: 0, count: capacity)
+        counts = .allocate(capacity: capacity)
+        counts.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit {
+        keys.deallocate()
+        counts.deallocate()
+    }
 
     /// Empties the table and sizes it for about `expected` distinct keys.
     func reset(expected: Int) {
-        var capacity = 16
-        while capacity < expected * 2 { capacity <<= 1 }
-        if keys.count != capacity {
-            keys = [UInt64](repeating: 0, count: capacity)
-            counts = [Int32](repeating: 0, count: capacity)
+        var wanted = 64
+        while wanted < expected * 2 { wanted <<= 1 }
+        if wanted > capacity {
+            reallocate(wanted)
         } else {
-            keys.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            keys.update(repeating: 0, count: capacity)
         }
-        mask = capacity - 1
         occupied = 0
     }
+
+    private func reallocate(_ newCapacity: Int) {
+        keys.deallocate()
+        counts.deallocate()
+        capacity = newCapacity
+        mask = capacity - 1
+        keys = .allocate(capacity: capacity)
+        keys.initialize(repeating: 0, count: capacity)
+        counts = .allocate(capacity: capacity)
+        counts.initialize(repeating: 0, count: capacity)
+    }
+
+    @inline(__always)
+    private func slot(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask }
 
     /// Adds one occurrence of `key` (0 is stored as 1); returns its count so far.
     @discardableResult
     func add(_ key: UInt64) -> Int {
         let key = key == 0 ? 1 : key
-        if occupied * 2 >= keys.count { grow() }
-        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+        if occupied * 2 >= capacity { grow() }
+        var index = slot(key)
         while true {
-            if keys[slot] == key {
-                counts[slot] += 1
-                return Int(counts[slot])
+            let stored = keys[index]
+            if stored == key {
+                counts[index] += 1
+                return Int(counts[index])
             }
-            if keys[slot] == 0 {
-                keys[slot] = key
-                counts[slot] = 1
+            if stored == 0 {
+                keys[index] = key
+                counts[index] = 1
                 occupied += 1
                 return 1
             }
-            slot = (slot + 1) & mask
+            index = (index + 1) & mask
         }
     }
 
     /// The count of `key` (0 when absent).
     func count(of key: UInt64) -> Int {
         let key = key == 0 ? 1 : key
-        var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-        while keys[slot] != 0 {
-            if keys[slot] == key { return Int(counts[slot]) }
-            slot = (slot + 1) & mask
+        var index = slot(key)
+        while keys[index] != 0 {
+            if keys[index] == key { return Int(counts[index]) }
+            index = (index + 1) & mask
         }
         return 0
     }
 
     private func grow() {
-        let oldKeys = keys, oldCounts = counts
-        let capacity = keys.count * 2
-        keys = [UInt64](repeating: 0, count: capacity)
-        counts = [Int32](repeating: 0, count: capacity)
-        mask = capacity - 1
+        let oldKeys = Array(UnsafeBufferPointer(start: keys, count: capacity))
+        let oldCounts = Array(UnsafeBufferPointer(start: counts, count: capacity))
+        reallocate(capacity * 2)
         occupied = 0
         for (key, count) in zip(oldKeys, oldCounts) where key != 0 {
-            var slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-            while keys[slot] != 0 { slot = (slot + 1) & mask }
-            keys[slot] = key
-            counts[slot] = count
+            var index = slot(key)
+            while keys[index] != 0 { index = (index + 1) & mask }
+            keys[index] = key
+            counts[index] = count
             occupied += 1
         }
     }

@@ -47,3 +47,7 @@ func documents(_ texts: [String], file: String = "mem") -> [Document] {
     texts.enumerated().map { Document(text: $1, fields: ["id": .number(String($0)), "text": .null],
                                       origin: DocumentOrigin(file: file, line: $0 + 1)) }
 }
+
+extension JSONObject {
+    var serializedLine: String { JSONValue.object(self).serialized() }
+}
