@@ -1,0 +1,172 @@
+/// Secrets: AWS access key ids and labelled secret keys, bearer tokens, GitHub tokens and
+/// PEM private-key blocks.
+extension PIIScanner {
+    /// Labels (lower-cased, `_`/`-` removed) after which a 40-character value is an AWS secret key.
+    static let awsSecretLabels: Set<String> = [
+        "awssecretaccesskey", "secretaccesskey", "awssecretkey", "awssecret", "secretkey",
+    ]
+
+    /// Bytes of a bearer token (RFC 6750 `b64token`) or an AWS secret key (`A-Za-z0-9/+=`).
+    @inline(__always) static func isTokenByte(_ c: UInt8) -> Bool {
+        isAlnum(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
+            || c == UInt8(ascii: "~") || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") || c == UInt8(ascii: "=")
+    }
+
+    mutating func scanSecrets() {
+        scanAWSAccessKeys()
+        scanAWSSecretKeys()
+        scanBearerTokens()
+        scanGitHubTokens()
+        scanPrivateKeys()
+    }
+
+    /// `AKIA`/`ASIA` + 16 upper-case letters or digits, standing alone.
+    mutating func scanAWSAccessKeys() {
+        var i = 0
+        while i + 20 <= bytes.count {
+            if bytes[i] == UInt8(ascii: "A"), matches("AKIA", at: i) || matches("ASIA", at: i),
+               i == 0 || !Self.isAlnum(at(i - 1)) {
+                var j = i + 4
+                while j < i + 20, Self.isUpper(bytes[j]) || Self.isDigit(bytes[j]) { j += 1 }
+                if j == i + 20, !Self.isAlnum(at(j)) {
+                    add(.secret, i, j)
+                    i = j
+                    continue
+                }
+            }
+            i += 1
+        }
+    }
+
+    /// A label from ``awsSecretLabels``, optional quotes and spaces, `=` or `:` (or `=>`),
+    /// then exactly 40 characters of `[A-Za-z0-9/+=]`, possibly quoted.
+    mutating func scanAWSSecretKeys() {
+        var i = 0
+        while i < bytes.count {
+            guard Self.isAlpha(bytes[i]), i == 0 || !(Self.isAlnum(at(i - 1)) || at(i - 1) == UInt8(ascii: "_")) else { i += 1; continue }
+            var j = i
+            var label: [UInt8] = []
+            while j < bytes.count, Self.isAlnum(bytes[j]) || bytes[j] == UInt8(ascii: "_") || bytes[j] == UInt8(ascii: "-") {
+                if Self.isAlnum(bytes[j]) { label.append(bytes[j] | (Self.isUpper(bytes[j]) ? 0x20 : 0)) }
+                j += 1
+            }
+            defer { i = max(j, i + 1) }
+            guard label.count <= 24, Self.awsSecretLabels.contains(String(decoding: label, as: UTF8.self)) else { continue }
+            var k = j
+            func skipQuotesAndSpaces() {
+                while k < bytes.count, bytes[k] == UInt8(ascii: " ") || bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") || bytes[k] == UInt8(ascii: "\t") { k += 1 }
+            }
+            skipQuotesAndSpaces()
+            guard at(k) == UInt8(ascii: "=") || at(k) == UInt8(ascii: ":") else { continue }
+            k += 1
+            if at(k) == UInt8(ascii: ">") { k += 1 }
+            skipQuotesAndSpaces()
+            var e = k
+            while e < bytes.count, Self.isAlnum(bytes[e]) || bytes[e] == UInt8(ascii: "/") || bytes[e] == UInt8(ascii: "+") || bytes[e] == UInt8(ascii: "=") { e += 1 }
+            if e - k == 40 {
+                add(.secret, k, e)
+                j = e
+            }
+        }
+    }
+
+    /// `Bearer <token>` (any case): the token, when it is at least 16 bytes and either
+    /// follows `Authorization` on the same line or mixes letters and digits over 20+ bytes.
+    mutating func scanBearerTokens() {
+        var i = 0
+        while i + 7 < bytes.count {
+            guard bytes[i] | 0x20 == UInt8(ascii: "b"), i == 0 || !Self.isAlnum(at(i - 1)), isCaseInsensitive("bearer", at: i),
+                  Self.isSpace(at(i + 6)) || at(i + 6) == UInt8(ascii: ":") else { i += 1; continue }
+            var k = i + 6
+            if at(k) == UInt8(ascii: ":") { k += 1 }
+            while at(k) == UInt8(ascii: " ") || at(k) == UInt8(ascii: "\t") { k += 1 }
+            var e = k
+            var letters = false, digits = false
+            while e < bytes.count, Self.isTokenByte(bytes[e]) {
+                if Self.isDigit(bytes[e]) { digits = true } else if Self.isAlpha(bytes[e]) { letters = true }
+                e += 1
+            }
+            // A sentence's full stop is not part of the token.
+            while e > k, bytes[e - 1] == UInt8(ascii: ".") { e -= 1 }
+            let length = e - k
+            if length >= 16, authorizationBefore(i) || (length >= 20 && letters && digits) {
+                add(.secret, k, e)
+                i = e
+                continue
+            }
+            i += 6
+        }
+    }
+
+    /// Whether `authorization` appears earlier on the line holding `i` (at most 80 bytes back).
+    func authorizationBefore(_ i: Int) -> Bool {
+        var j = i - 1
+        while j >= 12, i - j <= 80, bytes[j] != 0x0A {
+            if bytes[j] | 0x20 == UInt8(ascii: "n"), isCaseInsensitive("authorization", at: j - 12) { return true }
+            j -= 1
+        }
+        return false
+    }
+
+    /// Whether the bytes at `i` spell `word` (lower-case ASCII) in any case.
+    func isCaseInsensitive(_ word: StaticString, at i: Int) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard i >= 0, i + n <= bytes.count else { return false }
+        for k in 0..<n where bytes[i + k] | 0x20 != word.utf8Start[k] { return false }
+        return true
+    }
+
+    /// GitHub tokens: `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36 letters or digits.
+    mutating func scanGitHubTokens() {
+        var i = 0
+        while i + 40 <= bytes.count {
+            if bytes[i] == UInt8(ascii: "g"), at(i + 1) == UInt8(ascii: "h"), at(i + 3) == UInt8(ascii: "_"),
+               [UInt8(ascii: "p"), UInt8(ascii: "o"), UInt8(ascii: "u"), UInt8(ascii: "s"), UInt8(ascii: "r")].contains(at(i + 2)),
+               i == 0 || !Self.isAlnum(at(i - 1)) {
+                var j = i + 4
+                while j < bytes.count, Self.isAlnum(bytes[j]) { j += 1 }
+                if j - i == 40, at(j) != UInt8(ascii: "_") {
+                    add(.secret, i, j)
+                    i = j
+                    continue
+                }
+            }
+            i += 1
+        }
+    }
+
+    /// `-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |DSA ]PRIVATE KEY-----` through the matching
+    /// `-----END … PRIVATE KEY-----`; without an END line, through the first blank line (or
+    /// the end of the text).
+    mutating func scanPrivateKeys() {
+        var i = 0
+        while i + 11 < bytes.count {
+            guard bytes[i] == UInt8(ascii: "-"), matches("-----BEGIN ", at: i) else { i += 1; continue }
+            var j = i + 11
+            while j < bytes.count, bytes[j] != 0x0A, !matches("-----", at: j) { j += 1 }
+            let label = String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 11)..<j]), as: UTF8.self)
+            guard label.hasSuffix("PRIVATE KEY"), matches("-----", at: j) else { i = j; continue }
+            var end = -1
+            var k = j + 5
+            while end < 0, k + 9 <= bytes.count {
+                if bytes[k] == UInt8(ascii: "-"), matches("-----END ", at: k) {
+                    var e = k + 9
+                    while e < bytes.count, bytes[e] != 0x0A, !matches("-----", at: e) { e += 1 }
+                    if matches("-----", at: e) { end = e + 5 }
+                }
+                k += 1
+            }
+            if end < 0 {
+                // No END line: stop at the first blank line.
+                end = bytes.count
+                k = j + 5
+                while k + 1 < bytes.count {
+                    if bytes[k] == 0x0A, at(k + 1) == 0x0A || (at(k + 1) == 0x0D && at(k + 2) == 0x0A) { end = k; break }
+                    k += 1
+                }
+            }
+            add(.secret, i, end)
+            i = end
+        }
+    }
+}
