@@ -90,25 +90,36 @@ public struct LanguageIdentifier: Sendable {
     public func details(_ text: String) -> Identification {
         let model = LanguageProfiles.model
         let languages = model.codes.count
+        // Pass 1: the profile row of every n-gram occurrence (-1: in no profile).
+        var rows: [Int32] = []
+        rows.reserveCapacity(min(text.utf8.count, maximumScalars) * 3)
+        LanguageIdentifier.forEachNgram(text, maximumScalars: maximumScalars) { key in
+            rows.append(model.rows[key] ?? -1)
+        }
+        let total = rows.count
+        // Pass 2: per-language sums of log-probabilities and profile hits.
         var sums = [Float](repeating: 0, count: languages)
-        var hits = [Int](repeating: 0, count: languages)
-        var total = 0
-        model.logProbabilities.withUnsafeBufferPointer { logp in
-            model.present.withUnsafeBufferPointer { present in
-                LanguageIdentifier.forEachNgram(text, maximumScalars: maximumScalars) { key in
-                    total += 1
-                    if let row = model.rows[key] {
-                        let base = Int(row) * languages
-                        for l in 0..<languages {
-                            sums[l] += logp[base + l]
-                            hits[l] += Int(present[base + l])
+        var hits = [Int32](repeating: 0, count: languages)
+        var unseen = 0
+        rows.withUnsafeBufferPointer { rows in
+            model.logProbabilities.withUnsafeBufferPointer { logp in
+                model.present.withUnsafeBufferPointer { present in
+                    sums.withUnsafeMutableBufferPointer { sums in
+                        hits.withUnsafeMutableBufferPointer { hits in
+                            for row in rows {
+                                if row < 0 { unseen += 1; continue }
+                                let base = Int(row) * languages
+                                for l in 0..<languages {
+                                    sums[l] += logp[base + l]
+                                    hits[l] += Int32(present[base + l])
+                                }
+                            }
                         }
-                    } else {
-                        for l in 0..<languages { sums[l] += LanguageIdentifier.unseenLogProbability }
                     }
                 }
             }
         }
+        for l in 0..<languages { sums[l] += Float(unseen) * Self.unseenLogProbability }
         guard total > 0 else {
             return Identification(language: Self.unknown, score: 0, bestLanguage: Self.unknown,
                                   posterior: 0, coverage: 0, ngramCount: 0)

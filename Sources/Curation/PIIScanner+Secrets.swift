@@ -6,6 +6,20 @@ extension PIIScanner {
         "awssecretaccesskey", "secretaccesskey", "awssecretkey", "awssecret", "secretkey",
     ]
 
+    /// ``awsSecretLabels`` as byte arrays, for comparing without allocating.
+    static let awsSecretLabelBytes: [[UInt8]] = awsSecretLabels.sorted().map { Array($0.utf8) }
+
+    /// Whether the letters and digits of `[start, end)`, lower-cased (`_` and `-` skipped),
+    /// spell `label`.
+    func isFoldedLabel(_ label: [UInt8], from start: Int, to end: Int) -> Bool {
+        var k = 0
+        for p in start..<end where Self.isAlnum(bytes[p]) {
+            guard k < label.count, bytes[p] | (Self.isUpper(bytes[p]) ? 0x20 : 0) == label[k] else { return false }
+            k += 1
+        }
+        return k == label.count
+    }
+
     /// Bytes of a bearer token (RFC 6750 `b64token`) or an AWS secret key (`A-Za-z0-9/+=`).
     @inline(__always) static func isTokenByte(_ c: UInt8) -> Bool {
         isAlnum(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_")
@@ -43,15 +57,24 @@ extension PIIScanner {
     mutating func scanAWSSecretKeys() {
         var i = 0
         while i < bytes.count {
-            guard Self.isAlpha(bytes[i]), i == 0 || !(Self.isAlnum(at(i - 1)) || at(i - 1) == UInt8(ascii: "_")) else { i += 1; continue }
+            let c = bytes[i]
+            guard Self.isAlnum(c) || c == UInt8(ascii: "_") else { i += 1; continue }
+            // Every label starts with "aws" or "secret": other words are skipped whole.
+            let first = c | 0x20
+            guard first == UInt8(ascii: "a") || first == UInt8(ascii: "s"), Self.isAlpha(c),
+                  i == 0 || !(Self.isAlnum(at(i - 1)) || at(i - 1) == UInt8(ascii: "_")) else {
+                while i < bytes.count, Self.isAlnum(bytes[i]) || bytes[i] == UInt8(ascii: "_") { i += 1 }
+                continue
+            }
             var j = i
-            var label: [UInt8] = []
+            var letters = 0
             while j < bytes.count, Self.isAlnum(bytes[j]) || bytes[j] == UInt8(ascii: "_") || bytes[j] == UInt8(ascii: "-") {
-                if Self.isAlnum(bytes[j]) { label.append(bytes[j] | (Self.isUpper(bytes[j]) ? 0x20 : 0)) }
+                if Self.isAlnum(bytes[j]) { letters += 1 }
                 j += 1
             }
             defer { i = max(j, i + 1) }
-            guard label.count <= 24, Self.awsSecretLabels.contains(String(decoding: label, as: UTF8.self)) else { continue }
+            guard (9...18).contains(letters) else { continue }   // "secretkey" … "awssecretaccesskey"
+            guard Self.awsSecretLabelBytes.contains(where: { isFoldedLabel($0, from: i, to: j) }) else { continue }
             var k = j
             func skipQuotesAndSpaces() {
                 while k < bytes.count, bytes[k] == UInt8(ascii: " ") || bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") || bytes[k] == UInt8(ascii: "\t") { k += 1 }

@@ -21,6 +21,32 @@ import _TestSupport
         }
     }
 
+    @Test func everyProfileLineIsInTheTableWithItsValue() {
+        // The slow path: read each profile line again and look it up in the hash table.
+        let model = LanguageProfiles.model
+        let languages = model.codes.count
+        var lines = 0
+        var known = Set<LanguageProfiles.Key>()
+        for (column, item) in LanguageProfiles.table.enumerated() {
+            for line in item.profile.split(separator: "\n") {
+                let parts = line.split(separator: " ")
+                let v = parts[0].unicodeScalars.map(\.value)
+                let key = LanguageProfiles.key(v[0], v.count > 1 ? v[1] : 0, v.count > 2 ? v[2] : 0)
+                known.insert(key)
+                guard let row = model.rows[key] else { Issue.record("\(item.code): '\(parts[0])' missing"); continue }
+                #expect(model.logProbabilities[Int(row) * languages + column] == -Float(Int(parts[1])!) / 100)
+                #expect(model.present[Int(row) * languages + column] == 1)
+                lines += 1
+            }
+        }
+        #expect(lines == 14 * 3000)
+        #expect(model.rows.count == known.count)
+        // Keys in no profile are absent (here: Greek letters and a few packed non-n-grams).
+        for key in [LanguageProfiles.key(0x3B1), LanguageProfiles.key(0x3B1, 0x3B2), LanguageProfiles.key(1, 2, 3), LanguageProfiles.key(0x1F600)] {
+            #expect(model.rows[key] == nil)
+        }
+    }
+
     @Test func ngramsFollowTheBuildScriptsRecipe() {
         // "Hi!" → word "hi" → "_hi_" → h i _h hi i_ _hi hi_ (the lone "_" is not a feature).
         var keys: [LanguageProfiles.Key] = []
@@ -120,6 +146,19 @@ import _TestSupport
             }
         }
         print("Shakespeare paragraphs (≥ 150 scalars) identified as en: \(english)/\(paragraphs)")
+        // Speed (printed, not asserted): whole plays, first 20,000 scalars each.
+        let start = ContinuousClock.now
+        var scalars = 0
+        for play in ["hamlet_gut.txt", "macbeth_gut.txt", "tempest_gut.txt"] {
+            let url = try TestAssets.url(.shakespeareTexts).appendingPathComponent(play)
+            let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+            for paragraph in text.components(separatedBy: "\n\n") {
+                scalars += paragraph.unicodeScalars.count
+                _ = identifier.identify(paragraph)
+            }
+        }
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        print("Language identification: \(String(format: "%.1f", Double(scalars) / 1e6 / seconds)) M scalars/s on one thread")
         #expect(paragraphs > 300)
         #expect(Double(english) / Double(paragraphs) >= 0.99, "\(misses.joined(separator: "\n"))")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _TestSupport
 @testable import Curation
 
 @Suite struct PIIRedactorTests {
@@ -171,6 +172,24 @@ import Testing
         // A blank line inside the block does not end it when an END line follows.
         #expect(redactor.redact("k:\n\(key)\nbye").text == "k:\n<SECRET>\nbye")
         #expect(redactor.redact("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").matches.isEmpty)
+    }
+
+    @Test(TestAssets.requires(.shakespeareTexts))
+    func shakespeareHasNoPII() throws {
+        // 5 MB of real prose and verse with act/scene numbers, dates and line numbers: any
+        // match is a false positive. Also prints the scanning speed (not asserted).
+        let folder = try TestAssets.url(.shakespeareTexts)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix("_gut.txt") }.sorted()
+        var texts: [String] = []
+        for name in names { texts.append(String(decoding: try Data(contentsOf: folder.appendingPathComponent(name)), as: UTF8.self)) }
+        let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+        let start = ContinuousClock.now
+        var matches: [PIIMatch] = []
+        for text in texts { matches += redactor.find(text) }
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        print("PII scan of \(names.count) plays (\(bytes) bytes): \(matches.count) matches, \(String(format: "%.1f", Double(bytes) / 1e6 / seconds)) MB/s on one thread")
+        #expect(names.count >= 30)
+        #expect(matches.isEmpty, "\(matches.prefix(10))")
     }
 
     @Test func longDocumentScalesLinearly() {
