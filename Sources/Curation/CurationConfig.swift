@@ -8,10 +8,11 @@ import Foundation
 /// preset, everything else replaces it. An unknown key is an error, so a typo cannot silently
 /// fall back to a default. `lore curate --print-config` prints the full default.
 ///
-/// Stages run in this order: cleaning → exact dedup → heuristic filters → fuzzy dedup →
-/// decontamination. Exact dedup comes before the filters so that they judge (and report on)
-/// distinct texts only, and it is cheaper than any filter; fuzzy dedup, the most expensive
-/// stage, comes after them.
+/// Stages run in this order: cleaning → exact dedup → language filter → heuristic filters →
+/// fuzzy dedup → decontamination → PII redaction. Exact dedup comes before the filters so
+/// that they judge (and report on) distinct texts only, and it is cheaper than any filter;
+/// fuzzy dedup, the most expensive stage, comes after them; PII is redacted last, so that
+/// deduplication sees the original text.
 public struct CurationConfig: Codable, Sendable, Equatable {
     /// `preset`: the preset this config starts from (`"prose"` or `"nemo_web"`).
     public var preset: String
@@ -28,6 +29,8 @@ public struct CurationConfig: Codable, Sendable, Equatable {
     public var maxDocumentBytes: Int
     /// `cleaning`: ``CleaningStage`` settings.
     public var cleaning: CleaningConfig?
+    /// `language_filter`: ``LanguageFilterStage`` settings (keep English by default).
+    public var languageFilter: LanguageFilterConfig?
     /// `heuristic_filters`: ``HeuristicFilterStage`` settings.
     public var heuristicFilters: HeuristicFilterConfig?
     /// `exact_dedup`: ``ExactDeduplicationStage`` settings.
@@ -38,21 +41,23 @@ public struct CurationConfig: Codable, Sendable, Equatable {
     /// `decontamination`: drop documents sharing a 13-word n-gram with evaluation files (off
     /// unless evaluation files are given).
     public var decontamination: DecontaminationStageConfig?
+    /// `pii`: ``PIIRedactionStage`` settings (every type, replaced by `<TYPE>`).
+    public var pii: PIIConfig?
 
     enum CodingKeys: String, CodingKey {
         case preset, textField = "text_field", threads, shardDocuments = "shard_documents"
         case shardBytes = "shard_bytes", maxDocumentBytes = "max_document_bytes", cleaning
-        case heuristicFilters = "heuristic_filters", exactDedup = "exact_dedup", fuzzyDedup = "fuzzy_dedup"
-        case decontamination
+        case languageFilter = "language_filter", heuristicFilters = "heuristic_filters", exactDedup = "exact_dedup"
+        case fuzzyDedup = "fuzzy_dedup", decontamination, pii
     }
 
-    /// Lore's default, for prose: all cleaning steps, the prose filters
-    /// (``HeuristicFilterConfig/prose``), exact and fuzzy dedup.
+    /// Lore's default, for prose: all cleaning steps, exact dedup, English only, the prose
+    /// filters (``HeuristicFilterConfig/prose``), fuzzy dedup, PII replaced by `<TYPE>`.
     public static var prose: CurationConfig {
         CurationConfig(preset: "prose", textField: "text", threads: nil, shardDocuments: 2048, shardBytes: 4 << 20,
-                       maxDocumentBytes: 8 << 20, cleaning: CleaningConfig(), heuristicFilters: .prose,
-                       exactDedup: ExactDedupConfig(), fuzzyDedup: FuzzyDeduplicationConfiguration(),
-                       decontamination: nil)
+                       maxDocumentBytes: 8 << 20, cleaning: CleaningConfig(), languageFilter: LanguageFilterConfig(),
+                       heuristicFilters: .prose, exactDedup: ExactDedupConfig(), fuzzyDedup: FuzzyDeduplicationConfiguration(),
+                       decontamination: nil, pii: PIIConfig())
     }
 
     /// NeMo Curator's English web recipe: the prose cleaning, NeMo's heuristic filter cascade
@@ -72,6 +77,7 @@ public struct CurationConfig: Codable, Sendable, Equatable {
         var config = nemoWeb
         config.threads = 1
         config.decontamination = DecontaminationStageConfig()
+        config.languageFilter?.languageField = "language"
         return config
     }
 
@@ -88,6 +94,8 @@ public struct CurationConfig: Codable, Sendable, Equatable {
         try require(shardDocuments >= 1, "shard_documents", "must be at least 1")
         try require(shardBytes >= 1, "shard_bytes", "must be at least 1")
         try require(maxDocumentBytes >= 1, "max_document_bytes", "must be at least 1")
+        if let languageFilter { _ = try LanguageFilterStage(languageFilter) }
+        if let pii { _ = try pii.redactor() }
         if let decontamination {
             try require(!decontamination.evaluationFiles.isEmpty, "decontamination.evaluation_files",
                         "name at least one evaluation file, or set decontamination to null")

@@ -94,6 +94,20 @@ public final class CurationPipeline {
     public func run(inputs: [String], output: String, rejects: String? = nil,
                     progress: ((CurationProgress) -> Void)? = nil) throws -> CurationSummary {
         let rejectsPath = rejects ?? Self.defaultRejectsPath(for: output)
+        // Every input must be a readable file before the output is created (or truncated).
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                throw CurationError.unreadableInput(path: input, reason: "No such file or directory")
+            }
+            if isDirectory.boolValue { throw CurationError.unreadableInput(path: input, reason: "is a directory") }
+            if !FileManager.default.isReadableFile(atPath: input) {
+                throw CurationError.unreadableInput(path: input, reason: "Permission denied")
+            }
+        }
+        for path in [output, rejectsPath] where inputs.contains(path) {
+            throw CurationError.unwritableOutput(path: path, reason: "it is also an input")
+        }
         var totalBytes = 0
         for input in inputs {
             let attributes = try? FileManager.default.attributesOfItem(atPath: input)

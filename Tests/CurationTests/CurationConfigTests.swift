@@ -14,6 +14,9 @@ import Testing
         #expect(config.fuzzyDedup == FuzzyDeduplicationConfiguration(minHash: .datatrove, verifyJaccard: true, jaccardThreshold: 0.8))
         #expect(config.fuzzyDedup?.minHash == MinHashConfiguration(shingles: .words, shingleSize: 5, bands: 14, rowsPerBand: 8, seed: 1))
         #expect(config.decontamination == nil)
+        #expect(config.languageFilter == LanguageFilterConfig(languages: ["en"], minScore: 0.3, minLetters: 40, languageField: nil))
+        #expect(config.pii == PIIConfig(types: ["EMAIL", "PHONE", "IP_ADDRESS", "CREDIT_CARD", "US_SSN", "IBAN", "SECRET", "URL_CREDENTIALS"],
+                                        mode: "replace", maskCharacter: "*", keepSeparators: false, salt: "", hexDigits: 16))
         let filters = try! #require(config.heuristicFilters)
         #expect(filters.wordCount == .init(minWords: 1, maxWords: 100_000))
         #expect(filters.commonEnglishWords == nil && filters.punctuation == nil)
@@ -70,6 +73,9 @@ import Testing
         (#"[1]"#, "the config must be a JSON object"),
         (#"{"text_field": }"#, "unexpected character '}' at byte 15"),
         (#"{"decontamination": {"mode": "drop"}}"#, "decontamination.evaluation_files: name at least one evaluation file"),
+        (#"{"language_filter": {"languages": ["xx"]}}"#, "language_filter.languages: \"xx\" is not one of"),
+        (#"{"pii": {"mode": "scramble"}}"#, "pii.mode: \"scramble\" is not replace, mask or hash"),
+        (#"{"pii": {"types": ["NAME"]}}"#, "pii.types: unknown type \"NAME\""),
         (#"{"heuristic_filters": {"repeating_top_ngrams": [{"n": 2, "ratio": 1}]}}"#, "unknown key \"heuristic_filters.repeating_top_ngrams[0].ratio\""),
     ])
     func badConfigsAreClearErrors(text: String, message: String) {

@@ -39,6 +39,8 @@ func bareConfig(threads: Int = 1) -> CurationConfig {
     config.heuristicFilters = nil
     config.exactDedup = nil
     config.fuzzyDedup = nil
+    config.languageFilter = nil
+    config.pii = nil
     config.threads = threads
     return config
 }

@@ -108,7 +108,7 @@ final class LateDuplicateStage: CorpusStage, @unchecked Sendable {
 
     @Test func theDefaultPipelineRunsTheConfiguredStagesInOrder() throws {
         let pipeline = try CurationPipeline(config: .prose)
-        #expect(pipeline.stages.map(\.name) == ["cleaning", "exact_dedup", "heuristic_filters", "fuzzy_dedup"])
+        #expect(pipeline.stages.map(\.name) == ["cleaning", "exact_dedup", "language_filter", "heuristic_filters", "fuzzy_dedup", "pii_redaction"])
         let text = "The quality of mercy is not strained; it droppeth as the gentle rain from heaven upon the place beneath."
         let result = pipeline.run(documents: documents([text, "  " + text.uppercased() + "\n", text + " Twice blest."]))
         #expect(result.documents.map(\.text) == [text])
