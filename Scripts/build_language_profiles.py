@@ -16,7 +16,8 @@ Steps (stdlib only; needs `apt-get download` and `dpkg-deb`, i.e. a Debian machi
 5. Count character 1–3-grams of each paragraph exactly as `LanguageIdentifier` does in Swift
    (lower-cased letters and marks; every other scalar ends a word; each word is wrapped in
    "_" boundary markers), keep each language's `top-k` n-grams with their log-probability
-   log(count / total count of that language), quantised to 0.01, and write
+   log(count / total count of that language), quantised to 0.01 and clamped at the unseen
+   log-probability (−12), and write
    Sources/Curation/LanguageProfiles.swift.
 6. Cut held-out paragraphs into 100–300-character snippets and write
    `--samples-per-language` of them per language (default 30) to
@@ -329,7 +330,9 @@ def build(args):
             continue
         total = sum(counts.values())
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:args.top_k]
-        profiles[lang] = [(g, quantise(math.log(c / total))) for g, c in top]
+        # A kept n-gram never scores below an unseen one: the rarest kept Chinese n-grams
+        # (ln P ≈ −12.8) are clamped to the unseen log-probability FLOOR.
+        profiles[lang] = [(g, max(quantise(math.log(c / total)), quantise(FLOOR))) for g, c in top]
     return profiles, test
 
 

@@ -36,8 +36,9 @@ public struct LanguageIdentifier: Sendable {
     /// Multiplier of the mean log-likelihoods inside the softmax (`sharpness` above).
     public static let sharpness: Float = 10
 
-    /// ln P of an n-gram missing from a language's profile (≈ 6 × 10⁻⁶; the rarest kept
-    /// n-grams sit around ln P = −9 … −11).
+    /// ln P of an n-gram missing from a language's profile (≈ 6 × 10⁻⁶). Kept n-grams are
+    /// clamped at it (only the rarest Chinese ones fall below), so a profile n-gram never
+    /// scores worse than an unseen one.
     public static let unseenLogProbability: Float = -12
 
     /// The languages the model knows, as ISO 639-1 codes.
@@ -98,7 +99,7 @@ public struct LanguageIdentifier: Sendable {
         }
         let total = rows.count
         // Pass 2: per-language sums of log-probabilities and profile hits.
-        var sums = [Float](repeating: 0, count: languages)
+        var sums = [Int64](repeating: 0, count: languages)   // Σ round(100 ln P), exact
         var hits = [Int32](repeating: 0, count: languages)
         var unseen = 0
         rows.withUnsafeBufferPointer { rows in
@@ -110,7 +111,7 @@ public struct LanguageIdentifier: Sendable {
                                 if row < 0 { unseen += 1; continue }
                                 let base = Int(row) * languages
                                 for l in 0..<languages {
-                                    sums[l] += logp[base + l]
+                                    sums[l] += Int64(logp[base + l])
                                     hits[l] += Int32(present[base + l])
                                 }
                             }
@@ -119,7 +120,8 @@ public struct LanguageIdentifier: Sendable {
                 }
             }
         }
-        for l in 0..<languages { sums[l] += Float(unseen) * Self.unseenLogProbability }
+        let unseenValue = Int64(Self.unseenLogProbability * 100)
+        for l in 0..<languages { sums[l] += Int64(unseen) * unseenValue }
         guard total > 0 else {
             return Identification(language: Self.unknown, score: 0, bestLanguage: Self.unknown,
                                   posterior: 0, coverage: 0, ngramCount: 0)
@@ -128,7 +130,7 @@ public struct LanguageIdentifier: Sendable {
         for l in 1..<languages where sums[l] > sums[best] { best = l }
         let n = Float(total)
         var z: Float = 0
-        for l in 0..<languages { z += expf(Self.sharpness * (sums[l] - sums[best]) / n) }
+        for l in 0..<languages { z += expf(Self.sharpness * Float(sums[l] - sums[best]) / (100 * n)) }
         let posterior = 1 / z
         let coverage = Float(hits[best]) / n
         let score = posterior * coverage

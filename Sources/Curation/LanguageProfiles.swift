@@ -24,27 +24,28 @@ enum LanguageProfiles {
         let codes: [String]
         /// Row index of each known n-gram in ``logProbabilities``.
         let rows: NgramTable
-        /// `[rows.count, codes.count]`, row-major: ln P(n-gram | language), or
-        /// ``LanguageIdentifier/unseenLogProbability`` where the n-gram is not in that
-        /// language's profile.
-        let logProbabilities: [Float]
+        /// `[rows.count, codes.count]`, row-major: round(100 × ln P(n-gram | language)), or
+        /// 100 × ``LanguageIdentifier/unseenLogProbability`` where the n-gram is not in that
+        /// language's profile. Integers, so sums are exact and equal the build script's.
+        let logProbabilities: [Int16]
         /// `[rows.count, codes.count]`: 1 where the n-gram is in that language's profile.
         let present: [UInt8]
     }
 
     /// The model, parsed from the generated profiles on first use (thread-safe: Swift
     /// initialises globals and static properties once).
-    static let model: Model = parse(table, unseen: LanguageIdentifier.unseenLogProbability)
+    static let model: Model = parse(table, unseen: Int16(LanguageIdentifier.unseenLogProbability * 100))
 
-    /// Parses profile texts (`n-gram value` lines, value = −100 × ln P) into a ``Model``.
-    static func parse(_ table: [(code: String, profile: String)], unseen: Float) -> Model {
+    /// Parses profile texts (`n-gram value` lines, value = −100 × ln P) into a ``Model``;
+    /// `unseen` is 100 × the log-probability of an n-gram missing from a profile.
+    static func parse(_ table: [(code: String, profile: String)], unseen: Int16) -> Model {
         let languages = table.count
         var rows: [Key: Int32] = [:]
-        var entries: [(row: Int32, language: Int, logp: Float)] = []
+        var entries: [(row: Int32, language: Int, logp: Int16)] = []
         for (language, item) in table.enumerated() {
             for line in item.profile.split(separator: "\n", omittingEmptySubsequences: true) {
                 let parts = line.split(separator: " ")
-                guard parts.count == 2, let value = Int(parts[1]) else {
+                guard parts.count == 2, let value = Int16(parts[1]), value >= 0 else {
                     fatalError("LanguageProfiles: malformed profile line '\(line)' for \(item.code)")
                 }
                 let scalars = Array(parts[0].unicodeScalars.map(\.value))
@@ -59,10 +60,10 @@ enum LanguageProfiles {
                     row = Int32(rows.count)
                     rows[k] = row
                 }
-                entries.append((row, language, -Float(value) / 100))
+                entries.append((row, language, -value))
             }
         }
-        var logp = [Float](repeating: unseen, count: rows.count * languages)
+        var logp = [Int16](repeating: unseen, count: rows.count * languages)
         var present = [UInt8](repeating: 0, count: rows.count * languages)
         for entry in entries {
             logp[Int(entry.row) * languages + entry.language] = entry.logp

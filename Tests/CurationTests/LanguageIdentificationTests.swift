@@ -34,7 +34,8 @@ import _TestSupport
                 let key = LanguageProfiles.key(v[0], v.count > 1 ? v[1] : 0, v.count > 2 ? v[2] : 0)
                 known.insert(key)
                 guard let row = model.rows[key] else { Issue.record("\(item.code): '\(parts[0])' missing"); continue }
-                #expect(model.logProbabilities[Int(row) * languages + column] == -Float(Int(parts[1])!) / 100)
+                #expect(model.logProbabilities[Int(row) * languages + column] == -Int16(parts[1])!)
+                #expect(Int16(parts[1])! <= 1200)   // clamped at the unseen value
                 #expect(model.present[Int(row) * languages + column] == 1)
                 lines += 1
             }
