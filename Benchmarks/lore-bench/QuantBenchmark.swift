@@ -10,10 +10,16 @@ import Tensor
 /// one `memcpy` of the 64 MiB output between pre-touched buffers ÷ the time of the
 /// dequantization (1.0 = as fast as copying the floats). `_alloc` lines time
 /// `Tensor.dequantized(_:type:shape:)`, which allocates its result each call.
+/// `_64K` lines: 64 Ki values (256 KiB out, one chunk on one thread, in cache), against a
+/// 256 KiB `memcpy` — the kernels' arithmetic speed without main-memory traffic.
 enum QuantBenchmarks {
     static func run() {
         FileHandle.standardError.write(Data("# lore-bench quant: Lore threads \(Threads.count)\n".utf8))
-        let count = 16 << 20
+        for count in [16 << 20, 64 << 10] { measure(count: count) }
+    }
+
+    static func measure(count: Int) {
+        let label = count == 16 << 20 ? "16M" : "64K"
         let source = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let target = UnsafeMutablePointer<Float>.allocate(capacity: count)
         source.initialize(repeating: 1, count: count)
@@ -29,8 +35,9 @@ enum QuantBenchmarks {
                 var r = Measure.compare(measured: {
                     try! Tensor.dequantize(raw, type: type, count: count, into: output)
                 }, ceiling: copy)
-                Measure.report("dequant_\(name)_16M_out", Double(count * 4) / r.measured / 1e9, "GB/s", ratio: r.ratio)
-                Measure.report("dequant_\(name)_16M_in", Double(raw.count) / r.measured / 1e9, "GB/s", ratio: r.ratio)
+                Measure.report("dequant_\(name)_\(label)_out", Double(count * 4) / r.measured / 1e9, "GB/s", ratio: r.ratio)
+                Measure.report("dequant_\(name)_\(label)_in", Double(raw.count) / r.measured / 1e9, "GB/s", ratio: r.ratio)
+                guard count == 16 << 20 else { return }
                 r = Measure.compare(measured: {
                     _ = try! Tensor.dequantized(raw, type: type, shape: [count / 4096, 4096])
                 }, ceiling: copy)

@@ -20,21 +20,23 @@ extension GGMLQuantization {
     /// `i / 16`) is 2 bits of `qs`: half `h = i / 128`, shift `s = (i / 32) % 4`, byte
     /// `32h + i % 32`; `y = (d·(scales & 15))·q − dmin·(scales >> 4)`.
     static func q2_KKernel(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, _ blocks: Int) {
-        for b in 0..<blocks {
-            let x = p + b * 84, out = y + b * 256
-            let d = half(x, 80), dmin = half(x, 82)
-            let qs = x + 16
-            for h in 0..<2 {
-                for s in 0..<4 {
-                    let o = out + 128 * h + 32 * s
-                    let q = qs + 32 * h
-                    let shift = UInt8(2 * s)
-                    for half16 in 0..<2 {
-                        let sc = byte(x, 8 * h + 2 * s + half16)
-                        let dl = d * Float(sc & 0x0F), ml = dmin * Float(sc >> 4)
-                        for l in 0..<16 {
-                            let v = (byte(q, 16 * half16 + l) >> shift) & 3
-                            o[16 * half16 + l] = dl * Float(v) - ml
+        withHalfScales(p, stride: 84, offset: 80, fields: 2, blocks: blocks) { first, n, dm in
+            for k in 0..<n {
+                let x = p + (first + k) * 84, out = y + (first + k) * 256
+                let d = dm[2 * k], dmin = dm[2 * k + 1]
+                let qs = x + 16
+                for h in 0..<2 {
+                    for s in 0..<4 {
+                        let o = out + 128 * h + 32 * s
+                        let q = qs + 32 * h
+                        let shift = UInt8(2 * s)
+                        for half16 in 0..<2 {
+                            let sc = byte(x, 8 * h + 2 * s + half16)
+                            let dl = d * Float(sc & 0x0F), ml = dmin * Float(sc >> 4)
+                            for l in 0..<16 {
+                                let v = (byte(q, 16 * half16 + l) >> shift) & 3
+                                o[16 * half16 + l] = dl * Float(v) - ml
+                            }
                         }
                     }
                 }
@@ -47,26 +49,28 @@ extension GGMLQuantization {
     /// | ((scales[8 + i % 4] >> 2·(i / 4)) & 3) << 4`. Value `i`: 2 low bits as in Q2_K, minus 4
     /// when bit `i / 32` of `hmask[i % 32]` is clear; `y = (d·(sc − 32))·q`.
     static func q3_KKernel(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, _ blocks: Int) {
-        for b in 0..<blocks {
-            let x = p + b * 110, out = y + b * 256
-            let d = half(x, 108)
-            let hmask = x, qs = x + 32, scales = x + 96
-            for h in 0..<2 {
-                for s in 0..<4 {
-                    let k = 4 * h + s  // index of the hmask bit and of the 32-value group
-                    let o = out + 32 * k
-                    let q = qs + 32 * h
-                    let shift = UInt8(2 * s)
-                    for half16 in 0..<2 {
-                        let i = 2 * k + half16
-                        let low = i < 8 ? byte(scales, i) & 0x0F : byte(scales, i - 8) >> 4
-                        let high = (byte(scales, 8 + i % 4) >> UInt8(2 * (i / 4))) & 3
-                        let dl = d * Float(Int32(low | high << 4) - 32)
-                        for l in 0..<16 {
-                            let j = 16 * half16 + l
-                            let lowBits = Int32((byte(q, j) >> shift) & 3)
-                            let highBit = Int32((byte(hmask, j) >> UInt8(k)) & 1)
-                            o[j] = dl * Float(lowBits - 4 + 4 * highBit)
+        withHalfScales(p, stride: 110, offset: 108, fields: 1, blocks: blocks) { first, n, ds in
+            for b in 0..<n {
+                let x = p + (first + b) * 110, out = y + (first + b) * 256
+                let d = ds[b]
+                let hmask = x, qs = x + 32, scales = x + 96
+                for h in 0..<2 {
+                    for s in 0..<4 {
+                        let k = 4 * h + s  // index of the hmask bit and of the 32-value group
+                        let o = out + 32 * k
+                        let q = qs + 32 * h
+                        let shift = UInt8(2 * s)
+                        for half16 in 0..<2 {
+                            let i = 2 * k + half16
+                            let low = i < 8 ? byte(scales, i) & 0x0F : byte(scales, i - 8) >> 4
+                            let high = (byte(scales, 8 + i % 4) >> UInt8(2 * (i / 4))) & 3
+                            let dl = d * Float(Int32(low | high << 4) - 32)
+                            for l in 0..<16 {
+                                let j = 16 * half16 + l
+                                let lowBits = Int32((byte(q, j) >> shift) & 3)
+                                let highBit = Int32((byte(hmask, j) >> UInt8(k)) & 1)
+                                o[j] = dl * Float(lowBits - 4 + 4 * highBit)
+                            }
                         }
                     }
                 }
@@ -79,18 +83,20 @@ extension GGMLQuantization {
     /// `64g + 32 + l` (high nibble, scale/min `2g + 1`); `y = (d·sc)·q − dmin·m` with
     /// ``scaleMin(_:_:)``.
     static func q4_KKernel(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, _ blocks: Int) {
-        for b in 0..<blocks {
-            let x = p + b * 144, out = y + b * 256
-            let d = half(x, 0), dmin = half(x, 2)
-            let scales = x + 4, qs = x + 16
-            for g in 0..<4 {
-                let (sc0, m0) = scaleMin(scales, 2 * g), (sc1, m1) = scaleMin(scales, 2 * g + 1)
-                let d0 = d * sc0, n0 = dmin * m0, d1 = d * sc1, n1 = dmin * m1
-                let q = qs + 32 * g, o = out + 64 * g
-                for l in 0..<32 {
-                    let v = byte(q, l)
-                    o[l] = d0 * Float(v & 0x0F) - n0
-                    o[l + 32] = d1 * Float(v >> 4) - n1
+        withHalfScales(p, stride: 144, offset: 0, fields: 2, blocks: blocks) { first, n, dm in
+            for k in 0..<n {
+                let x = p + (first + k) * 144, out = y + (first + k) * 256
+                let d = dm[2 * k], dmin = dm[2 * k + 1]
+                let scales = x + 4, qs = x + 16
+                for g in 0..<4 {
+                    let (sc0, m0) = scaleMin(scales, 2 * g), (sc1, m1) = scaleMin(scales, 2 * g + 1)
+                    let d0 = d * sc0, n0 = dmin * m0, d1 = d * sc1, n1 = dmin * m1
+                    let q = qs + 32 * g, o = out + 64 * g
+                    for l in 0..<32 {
+                        let v = byte(q, l)
+                        o[l] = d0 * Float(v & 0x0F) - n0
+                        o[l + 32] = d1 * Float(v >> 4) - n1
+                    }
                 }
             }
         }
@@ -99,21 +105,23 @@ extension GGMLQuantization {
     /// Q5_K, 176 bytes: `half d, dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]`. Nibbles as in
     /// Q4_K; the fifth bit of value `i` is bit `i / 32` of `qh[i % 32]`; `y = (d·sc)·q − dmin·m`.
     static func q5_KKernel(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, _ blocks: Int) {
-        for b in 0..<blocks {
-            let x = p + b * 176, out = y + b * 256
-            let d = half(x, 0), dmin = half(x, 2)
-            let scales = x + 4, qh = x + 16, qs = x + 48
-            for g in 0..<4 {
-                let (sc0, m0) = scaleMin(scales, 2 * g), (sc1, m1) = scaleMin(scales, 2 * g + 1)
-                let d0 = d * sc0, n0 = dmin * m0, d1 = d * sc1, n1 = dmin * m1
-                let q = qs + 32 * g, o = out + 64 * g
-                let shift0 = UInt8(2 * g), shift1 = UInt8(2 * g + 1)
-                for l in 0..<32 {
-                    let v = byte(q, l), h = byte(qh, l)
-                    let lo = (v & 0x0F) | ((h >> shift0) & 1) << 4
-                    let hi = (v >> 4) | ((h >> shift1) & 1) << 4
-                    o[l] = d0 * Float(lo) - n0
-                    o[l + 32] = d1 * Float(hi) - n1
+        withHalfScales(p, stride: 176, offset: 0, fields: 2, blocks: blocks) { first, n, dm in
+            for k in 0..<n {
+                let x = p + (first + k) * 176, out = y + (first + k) * 256
+                let d = dm[2 * k], dmin = dm[2 * k + 1]
+                let scales = x + 4, qh = x + 16, qs = x + 48
+                for g in 0..<4 {
+                    let (sc0, m0) = scaleMin(scales, 2 * g), (sc1, m1) = scaleMin(scales, 2 * g + 1)
+                    let d0 = d * sc0, n0 = dmin * m0, d1 = d * sc1, n1 = dmin * m1
+                    let q = qs + 32 * g, o = out + 64 * g
+                    let shift0 = UInt8(2 * g), shift1 = UInt8(2 * g + 1)
+                    for l in 0..<32 {
+                        let v = byte(q, l), h = byte(qh, l)
+                        let lo = (v & 0x0F) | ((h >> shift0) & 1) << 4
+                        let hi = (v >> 4) | ((h >> shift1) & 1) << 4
+                        o[l] = d0 * Float(lo) - n0
+                        o[l + 32] = d1 * Float(hi) - n1
+                    }
                 }
             }
         }
@@ -125,29 +133,28 @@ extension GGMLQuantization {
     /// value `l + 64` the high nibble of `ql[64h + l]` with bits 4–5, value `l + 96` the high
     /// nibble of `ql[64h + 32 + l]` with bits 6–7; `y = (d·scales[i / 16])·(q − 32)`.
     static func q6_KKernel(_ p: UnsafeRawPointer, _ y: UnsafeMutablePointer<Float>, _ blocks: Int) {
-        for b in 0..<blocks {
-            let x = p + b * 210, out = y + b * 256
-            let d = half(x, 208)
-            let scales = x + 192
-            for h in 0..<2 {
-                let ql = x + 64 * h, qh = x + 128 + 32 * h, o = out + 128 * h
-                var ds = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
-                func scale(_ i: Int) -> Float { d * Float(Int8(bitPattern: byte(scales, 8 * h + i))) }
-                ds = (scale(0), scale(1), scale(2), scale(3), scale(4), scale(5), scale(6), scale(7))
-                for half16 in 0..<2 {
-                    let s0: Float, s1: Float, s2: Float, s3: Float
-                    if half16 == 0 { (s0, s1, s2, s3) = (ds.0, ds.2, ds.4, ds.6) } else { (s0, s1, s2, s3) = (ds.1, ds.3, ds.5, ds.7) }
-                    for k in 0..<16 {
-                        let l = 16 * half16 + k
-                        let a = byte(ql, l), c = byte(ql, l + 32), hb = byte(qh, l)
-                        let q0 = Int32((a & 0x0F) | (hb & 3) << 4) - 32
-                        let q1 = Int32((c & 0x0F) | ((hb >> 2) & 3) << 4) - 32
-                        let q2 = Int32((a >> 4) | ((hb >> 4) & 3) << 4) - 32
-                        let q3 = Int32((c >> 4) | (hb >> 6) << 4) - 32
-                        o[l] = s0 * Float(q0)
-                        o[l + 32] = s1 * Float(q1)
-                        o[l + 64] = s2 * Float(q2)
-                        o[l + 96] = s3 * Float(q3)
+        withHalfScales(p, stride: 210, offset: 208, fields: 1, blocks: blocks) { first, n, dd in
+            for b in 0..<n {
+                let x = p + (first + b) * 210, out = y + (first + b) * 256
+                let d = dd[b]
+                for h in 0..<2 {
+                    let ql = x + 64 * h, qh = x + 128 + 32 * h, sc = x + 192 + 8 * h, o = out + 128 * h
+                    for half16 in 0..<2 {
+                        // Values 16·half16 + k of quarter r of this half use scale sc[2r + half16].
+                        func scale(_ r: Int) -> Float { d * Float(Int8(bitPattern: byte(sc, 2 * r + half16))) }
+                        let s0 = scale(0), s1 = scale(1), s2 = scale(2), s3 = scale(3)
+                        for k in 0..<16 {
+                            let l = 16 * half16 + k
+                            let a = byte(ql, l), c = byte(ql, l + 32), hb = byte(qh, l)
+                            let q0 = Int32((a & 0x0F) | (hb & 3) << 4) - 32
+                            let q1 = Int32((c & 0x0F) | ((hb >> 2) & 3) << 4) - 32
+                            let q2 = Int32((a >> 4) | ((hb >> 4) & 3) << 4) - 32
+                            let q3 = Int32((c >> 4) | (hb >> 6) << 4) - 32
+                            o[l] = s0 * Float(q0)
+                            o[l + 32] = s1 * Float(q1)
+                            o[l + 64] = s2 * Float(q2)
+                            o[l + 96] = s3 * Float(q3)
+                        }
                     }
                 }
             }

@@ -1,36 +1,8 @@
 import Foundation
 import GGUF
 
-/// GGML block (de)quantization: the storage formats of GGUF tensors, converted to and from `Float`.
-///
-/// A quantized type stores a row of `ne[0]` values as `ne[0] / blockSize` consecutive blocks
-/// (``GGMLType/blockSize`` values in ``GGMLType/bytesPerBlock`` bytes). All fields are
-/// little-endian; `half` is an IEEE binary16 scale widened exactly with
-/// ``HalfPrecision/float(halfBits:)``. The layouts (ggml's `ggml-common.h`) and formulas
-/// (ggml's `dequantize_row_*`, the Python `gguf.quants` package) are:
-///
-/// | type | block | bytes | layout | value `j` |
-/// | --- | --- | --- | --- | --- |
-/// | F32  | 1   | 4   | `float` | `x` |
-/// | F16  | 1   | 2   | `half` | `x` |
-/// | BF16 | 1   | 2   | upper half of a `float` | `x` |
-/// | Q4_0 | 32  | 18  | `half d; u8 qs[16]` | `d·(q − 8)` |
-/// | Q4_1 | 32  | 20  | `half d, m; u8 qs[16]` | `d·q + m` |
-/// | Q5_0 | 32  | 22  | `half d; u32 qh; u8 qs[16]` | `d·(q − 16)` |
-/// | Q5_1 | 32  | 24  | `half d, m; u32 qh; u8 qs[16]` | `d·q + m` |
-/// | Q8_0 | 32  | 34  | `half d; i8 qs[32]` | `d·q` |
-/// | Q2_K | 256 | 84  | `u8 scales[16], qs[64]; half d, dmin` | `d·sc·q − dmin·m` |
-/// | Q3_K | 256 | 110 | `u8 hmask[32], qs[64], scales[12]; half d` | `d·(sc − 32)·q` |
-/// | Q4_K | 256 | 144 | `half d, dmin; u8 scales[12], qs[128]` | `d·sc·q − dmin·m` |
-/// | Q5_K | 256 | 176 | `half d, dmin; u8 scales[12], qh[32], qs[128]` | `d·sc·q − dmin·m` |
-/// | Q6_K | 256 | 210 | `u8 ql[128], qh[64]; i8 scales[16]; half d` | `d·sc·(q − 32)` |
-/// | Q8_K | 256 | 292 | `float d; i8 qs[256]; i16 bsums[16]` | `d·q` |
-///
-/// In the 32-value types, value `j < 16` takes the low nibble of `qs[j]` and value `j + 16` its
-/// high nibble; Q5 types add bit `j` of `qh` as the fifth bit (`q = nibble | bit << 4`). The
-/// k-quant layouts are spelled out on their kernels (`GGMLQuantization+KQuants.swift`).
-/// Every product is rounded as written, left to right, with no fused multiply-add, so results
-/// equal `gguf.quants.dequantize` (numpy, float32) bit for bit.
+/// Kernels and helpers behind ``Tensor/dequantize(_:type:count:into:)`` and the quantizers; the
+/// block layouts are tabulated on that method.
 enum GGMLQuantization {
     /// Types ``Tensor/dequantize(_:type:count:into:)`` reads.
     static let dequantizableTypes: [GGMLType] = [
@@ -79,6 +51,41 @@ enum GGMLQuantization {
     @inline(__always)
     static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
         HalfPrecision.float(halfBits: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+    }
+
+    /// Blocks whose binary16 scales are widened together, before their values are computed.
+    static let scaleGroup = 64
+
+    /// Calls `body` for consecutive groups of at most ``scaleGroup`` of the `blocks` blocks of
+    /// `stride` bytes at `p`, with `scales[fields·k + f]` the binary16 at byte `offset + 2f` of
+    /// block `first + k`, widened.
+    ///
+    /// The scales of a group are gathered into a stack buffer and widened by
+    /// ``HalfPrecision``'s vector kernel: converting each block's scale inline costs a branchy
+    /// scalar conversion (or, with F16C, a dependency chain through one register) per block.
+    @inline(__always)
+    static func withHalfScales(
+        _ p: UnsafeRawPointer, stride: Int, offset: Int, fields: Int, blocks: Int,
+        _ body: (_ first: Int, _ count: Int, _ scales: UnsafePointer<Float>) -> Void
+    ) {
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: scaleGroup * fields) { bits in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: scaleGroup * fields) { scales in
+                let bits = bits.baseAddress!, scales = scales.baseAddress!
+                var first = 0
+                while first < blocks {
+                    let n = min(scaleGroup, blocks - first)
+                    let base = p + first * stride + offset
+                    for k in 0..<n {
+                        for f in 0..<fields {
+                            bits[fields * k + f] = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: k * stride + 2 * f, as: UInt16.self))
+                        }
+                    }
+                    HalfPrecision.halfToFloatKernel(bits, scales, n * fields)
+                    body(first, n, scales)
+                    first += n
+                }
+            }
+        }
     }
 
     /// The byte at `offset`.
@@ -136,17 +143,41 @@ public enum GGMLQuantizationError: Error, LocalizedError, Equatable, Sendable {
 extension Tensor {
     /// Dequantizes `count` consecutive values stored as `type` from `bytes` into `destination`.
     ///
-    /// Reads the first `count / type.blockSize · type.bytesPerBlock` bytes of `bytes`, block by
-    /// block (layouts and formulas: F32, F16 and BF16 widen exactly; Q4_0 `d·(q − 8)`, Q4_1
-    /// `d·q + m`, Q5_0 `d·(q − 16)`, Q5_1 `d·q + m`, Q8_0 `d·q` over blocks of 32; Q2_K, Q4_K
-    /// and Q5_K `d·sc·q − dmin·m`, Q3_K `d·(sc − 32)·q`, Q6_K `d·sc·(q − 32)`, Q8_K `d·q` over
-    /// super-blocks of 256 — see the table on `GGMLQuantization`). Results equal
-    /// `gguf.quants.dequantize` bit for bit. Tensors of more than 64 Ki values are split over
-    /// ``Threads/count`` threads by blocks; results do not depend on the thread count.
+    /// A row of a quantized tensor is a run of blocks of ``GGUF/GGMLType/blockSize`` values in
+    /// ``GGUF/GGMLType/bytesPerBlock`` bytes. Fields are little-endian; `half` is a binary16
+    /// scale, widened exactly by ``HalfPrecision/float(halfBits:)``. Layouts from ggml's
+    /// `ggml-common.h`, formulas from its `dequantize_row_*` and the Python `gguf.quants`:
+    ///
+    /// | type | block | bytes | layout | value |
+    /// | --- | --- | --- | --- | --- |
+    /// | F32  | 1   | 4   | `float` | `x` |
+    /// | F16  | 1   | 2   | `half` | `x` |
+    /// | BF16 | 1   | 2   | the upper 16 bits of a `float` | `x` |
+    /// | Q4_0 | 32  | 18  | `half d; u8 qs[16]` | `d·(q − 8)` |
+    /// | Q4_1 | 32  | 20  | `half d, m; u8 qs[16]` | `d·q + m` |
+    /// | Q5_0 | 32  | 22  | `half d; u32 qh; u8 qs[16]` | `d·(q − 16)` |
+    /// | Q5_1 | 32  | 24  | `half d, m; u32 qh; u8 qs[16]` | `d·q + m` |
+    /// | Q8_0 | 32  | 34  | `half d; i8 qs[32]` | `d·q` |
+    /// | Q2_K | 256 | 84  | `u8 scales[16], qs[64]; half d, dmin` | `(d·sc)·q − dmin·m` |
+    /// | Q3_K | 256 | 110 | `u8 hmask[32], qs[64], scales[12]; half d` | `(d·(sc − 32))·q` |
+    /// | Q4_K | 256 | 144 | `half d, dmin; u8 scales[12], qs[128]` | `(d·sc)·q − dmin·m` |
+    /// | Q5_K | 256 | 176 | `half d, dmin; u8 scales[12], qh[32], qs[128]` | `(d·sc)·q − dmin·m` |
+    /// | Q6_K | 256 | 210 | `u8 ql[128], qh[64]; i8 scales[16]; half d` | `(d·sc)·(q − 32)` |
+    /// | Q8_K | 256 | 292 | `float d; i8 qs[256]; i16 bsums[16]` | `d·q` |
+    ///
+    /// In the 32-value types, value `j < 16` is the low nibble of `qs[j]` and value `j + 16` its
+    /// high nibble; Q5 types take the fifth bit of value `j` from bit `j` of `qh`. In the
+    /// k-quants (`K`), each sub-block of 16 or 32 values has its own 4-, 6- or 8-bit scale `sc`
+    /// (and min `m`) relative to the half `d` (and `dmin`); the bit positions are spelled out on
+    /// the kernels in `GGMLQuantization+KQuants.swift`. Every product is rounded as written, with
+    /// no fused multiply-add, so results equal `gguf.quants.dequantize` (float32 numpy) bit for
+    /// bit; NaN patterns in F16/BF16 come back quiet. More than 64 Ki values are split by blocks
+    /// over ``Threads/count`` threads; results do not depend on the thread count.
     ///
     /// - Parameters:
-    ///   - bytes: the raw blocks, little-endian, any alignment.
-    ///   - type: their storage type.
+    ///   - bytes: the raw blocks, any alignment; the first `count / blockSize · bytesPerBlock`
+    ///     bytes are read.
+    ///   - type: their storage type (those in the table).
     ///   - count: values to produce; a multiple of `type.blockSize`.
     ///   - destination: receives the values in order; at least `count` floats.
     /// - Throws: ``GGMLQuantizationError/unsupportedType(_:operation:)`` for other types,
