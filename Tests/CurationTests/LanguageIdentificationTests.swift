@@ -91,7 +91,7 @@ import _TestSupport
     }
 
     @Test func scoresAreInTheUnitIntervalAndFollowTheFormula() {
-        for (_, text) in LanguageIdentificationHeldOut.samples.prefix(60) {
+        for (_, text, _, _) in LanguageIdentificationHeldOut.samples.prefix(60) {
             let r = identifier.details(text)
             #expect(r.score >= 0 && r.score <= 1)
             #expect(abs(r.score - r.posterior * r.coverage) < 1e-6)
@@ -108,10 +108,19 @@ import _TestSupport
         #expect(wrong.isEmpty, "\(wrong.joined(separator: "\n"))")
     }
 
+    @Test func agreesWithTheBuildScriptsScorer() {
+        // Same n-grams, same integer sums: same best language and the score to float precision.
+        for (_, text, best, score) in LanguageIdentificationHeldOut.samples {
+            let r = identifier.details(text)
+            #expect(r.bestLanguage == best, "\(text)")
+            #expect(abs(r.score - score) < 1e-4, "\(r.score) vs \(score): \(text)")
+        }
+    }
+
     @Test func heldOutManualPagesAccuracy() {
         var perLanguage: [String: (correct: Int, total: Int)] = [:]
         var correct = 0
-        for (language, text) in LanguageIdentificationHeldOut.samples {
+        for (language, text, _, _) in LanguageIdentificationHeldOut.samples {
             let hit = identifier.identify(text).language == language
             perLanguage[language, default: (0, 0)].total += 1
             if hit { perLanguage[language, default: (0, 0)].correct += 1; correct += 1 }
