@@ -98,24 +98,32 @@ public struct LanguageIdentifier: Sendable {
             rows.append(model.rows[key] ?? -1)
         }
         let total = rows.count
-        // Pass 2: per-language sums of log-probabilities and profile hits.
+        // Pass 2: per-language sums of log-probabilities and profile hits, one 16-lane row per
+        // n-gram; Int32 lanes are flushed to Int64 every 2^20 n-grams (2^20 · 1200 < 2^31).
         var sums = [Int64](repeating: 0, count: languages)   // Σ round(100 ln P), exact
-        var hits = [Int32](repeating: 0, count: languages)
+        var hits = [Int64](repeating: 0, count: languages)
         var unseen = 0
         rows.withUnsafeBufferPointer { rows in
-            model.logProbabilities.withUnsafeBufferPointer { logp in
-                model.present.withUnsafeBufferPointer { present in
-                    sums.withUnsafeMutableBufferPointer { sums in
-                        hits.withUnsafeMutableBufferPointer { hits in
-                            for row in rows {
-                                if row < 0 { unseen += 1; continue }
-                                let base = Int(row) * languages
-                                for l in 0..<languages {
-                                    sums[l] += Int64(logp[base + l])
-                                    hits[l] += Int32(present[base + l])
-                                }
-                            }
+            model.logProbabilities.withUnsafeBytes { logp in
+                model.present.withUnsafeBytes { present in
+                    var chunk = 0
+                    while chunk < rows.count {
+                        let end = min(chunk + (1 << 20), rows.count)
+                        var sum = SIMD16<Int32>()
+                        var hit = SIMD16<Int32>()
+                        for k in chunk..<end {
+                            let row = Int(rows[k])
+                            if row < 0 { unseen += 1; continue }
+                            let values = logp.loadUnaligned(fromByteOffset: row * 32, as: SIMD16<Int16>.self)
+                            let flags = present.loadUnaligned(fromByteOffset: row * 16, as: SIMD16<UInt8>.self)
+                            sum &+= SIMD16<Int32>(truncatingIfNeeded: values)
+                            hit &+= SIMD16<Int32>(truncatingIfNeeded: flags)
                         }
+                        for l in 0..<languages {
+                            sums[l] += Int64(sum[l])
+                            hits[l] += Int64(hit[l])
+                        }
+                        chunk = end
                     }
                 }
             }

@@ -18,17 +18,21 @@ enum LanguageProfiles {
         UInt64(a) | UInt64(b) << 21 | UInt64(c) << 42
     }
 
+    /// Row width of the model's tables: one SIMD vector of 16 lanes (at most 16 languages).
+    static let width = 16
+
     /// The parsed model.
     struct Model: Sendable {
         /// ISO 639-1 codes, in the order of the columns of ``logProbabilities``.
         let codes: [String]
         /// Row index of each known n-gram in ``logProbabilities``.
         let rows: NgramTable
-        /// `[rows.count, codes.count]`, row-major: round(100 × ln P(n-gram | language)), or
-        /// 100 × ``LanguageIdentifier/unseenLogProbability`` where the n-gram is not in that
-        /// language's profile. Integers, so sums are exact and equal the build script's.
+        /// `[rows.count, LanguageProfiles.width]`, row-major: round(100 × ln P(n-gram |
+        /// language)), or 100 × ``LanguageIdentifier/unseenLogProbability`` where the n-gram is
+        /// not in that language's profile; columns past `codes.count` are 0. Integers, so sums
+        /// are exact and equal the build script's.
         let logProbabilities: [Int16]
-        /// `[rows.count, codes.count]`: 1 where the n-gram is in that language's profile.
+        /// `[rows.count, LanguageProfiles.width]`: 1 where the n-gram is in that language's profile.
         let present: [UInt8]
     }
 
@@ -40,6 +44,7 @@ enum LanguageProfiles {
     /// `unseen` is 100 × the log-probability of an n-gram missing from a profile.
     static func parse(_ table: [(code: String, profile: String)], unseen: Int16) -> Model {
         let languages = table.count
+        if languages > width { fatalError("LanguageProfiles: at most \(width) languages fit a row, got \(languages)") }
         var rows: [Key: Int32] = [:]
         var entries: [(row: Int32, language: Int, logp: Int16)] = []
         for (language, item) in table.enumerated() {
@@ -63,11 +68,14 @@ enum LanguageProfiles {
                 entries.append((row, language, -value))
             }
         }
-        var logp = [Int16](repeating: unseen, count: rows.count * languages)
-        var present = [UInt8](repeating: 0, count: rows.count * languages)
+        var logp = [Int16](repeating: 0, count: rows.count * width)
+        var present = [UInt8](repeating: 0, count: rows.count * width)
+        for row in 0..<rows.count {
+            for language in 0..<languages { logp[row * width + language] = unseen }
+        }
         for entry in entries {
-            logp[Int(entry.row) * languages + entry.language] = entry.logp
-            present[Int(entry.row) * languages + entry.language] = 1
+            logp[Int(entry.row) * width + entry.language] = entry.logp
+            present[Int(entry.row) * width + entry.language] = 1
         }
         return Model(codes: table.map(\.code), rows: NgramTable(rows), logProbabilities: logp, present: present)
     }

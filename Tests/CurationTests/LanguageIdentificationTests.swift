@@ -15,7 +15,7 @@ import _TestSupport
         #expect(LanguageProfiles.maximumOrder == 3)
         // Every language keeps its top 3,000 n-grams.
         for column in 0..<LanguageIdentifier.languages.count {
-            let kept = stride(from: column, to: LanguageProfiles.model.present.count, by: LanguageIdentifier.languages.count)
+            let kept = stride(from: column, to: LanguageProfiles.model.present.count, by: LanguageProfiles.width)
                 .reduce(0) { $0 + Int(LanguageProfiles.model.present[$1]) }
             #expect(kept == 3000, "\(LanguageIdentifier.languages[column]) keeps \(kept) n-grams")
         }
@@ -24,7 +24,7 @@ import _TestSupport
     @Test func everyProfileLineIsInTheTableWithItsValue() {
         // The slow path: read each profile line again and look it up in the hash table.
         let model = LanguageProfiles.model
-        let languages = model.codes.count
+        let languages = LanguageProfiles.width
         var lines = 0
         var known = Set<LanguageProfiles.Key>()
         for (column, item) in LanguageProfiles.table.enumerated() {
