@@ -280,7 +280,10 @@ struct PIIScanner {
             let c = bytes[i]
             guard Self.isHex(c) || c == UInt8(ascii: ":") else { i += 1; continue }
             let p = at(i - 1)
-            if i == 0 || !(Self.isAlnum(p) || p == UInt8(ascii: ":") || p == UInt8(ascii: ".") || p == UInt8(ascii: "_")),
+            // An address has a ':' within its first five bytes; most words do not.
+            let colonSoon = c == UInt8(ascii: ":") || at(i + 1) == UInt8(ascii: ":") || at(i + 2) == UInt8(ascii: ":")
+                || at(i + 3) == UInt8(ascii: ":") || at(i + 4) == UInt8(ascii: ":")
+            if colonSoon, i == 0 || !(Self.isAlnum(p) || p == UInt8(ascii: ":") || p == UInt8(ascii: ".") || p == UInt8(ascii: "_")),
                let end = ipv6(at: i) {
                 let next = at(end)
                 if !(Self.isAlnum(next) || next == UInt8(ascii: "_") || (next == UInt8(ascii: ":") && Self.isHex(at(end + 1)))) {
