@@ -104,8 +104,8 @@ enum GGMLQuantization {
 /// Q4_K: 300 values are not a whole number of blocks of 256
 /// ```
 public enum GGMLQuantizationError: Error, LocalizedError, Equatable, Sendable {
-    /// Lore has no (de)quantizer for this type (`operation` is `"dequantize"` or `"quantize"`).
-    case unsupportedType(GGMLType, operation: String)
+    /// Lore has no dequantizer for this type (the IQ, TQ and MXFP4 families, integer types, F64).
+    case unsupportedType(GGMLType)
     /// `count` is negative or not a multiple of the type's block size.
     case partialBlock(type: GGMLType, count: Int)
     /// A shape with a negative dimension, or whose last (fastest-varying) dimension is not a
@@ -120,10 +120,9 @@ public enum GGMLQuantizationError: Error, LocalizedError, Equatable, Sendable {
 
     public var errorDescription: String? {
         switch self {
-        case .unsupportedType(let type, let operation):
-            let supported = operation == "quantize" ? "Q8_0, Q4_0, Q4_1"
-                : GGMLQuantization.dequantizableTypes.map(\.name).joined(separator: ", ")
-            return "\(type): cannot \(operation) this type — Lore handles \(supported)"
+        case .unsupportedType(let type):
+            let supported = GGMLQuantization.dequantizableTypes.map(\.name).joined(separator: ", ")
+            return "\(type): cannot dequantize this type — Lore reads \(supported)"
         case .partialBlock(let type, let count):
             return "\(type): \(count) values are not a whole number of blocks of \(type.blockSize)"
         case .invalidShape(let type, let shape):
@@ -180,7 +179,7 @@ extension Tensor {
     ///   - type: their storage type (those in the table).
     ///   - count: values to produce; a multiple of `type.blockSize`.
     ///   - destination: receives the values in order; at least `count` floats.
-    /// - Throws: ``GGMLQuantizationError/unsupportedType(_:operation:)`` for other types,
+    /// - Throws: ``GGMLQuantizationError/unsupportedType(_:)`` for other types,
     ///   ``GGMLQuantizationError/partialBlock(type:count:)``,
     ///   ``GGMLQuantizationError/sizeMismatch(type:count:expected:actual:)`` when `bytes` is
     ///   shorter than `count` values need, ``GGMLQuantizationError/destinationTooSmall(count:capacity:)``.
@@ -213,7 +212,7 @@ extension Tensor {
             count = p
         }
         guard GGMLQuantization.kernel(type) != nil else {
-            throw GGMLQuantizationError.unsupportedType(type, operation: "dequantize")
+            throw GGMLQuantizationError.unsupportedType(type)
         }
         let expected = try GGMLQuantization.byteCount(type: type, count: count)
         guard bytes.count == expected else {
@@ -272,7 +271,7 @@ extension Tensor {
     static func dequantizeChecked(
         _ bytes: UnsafeRawBufferPointer, type: GGMLType, count: Int, into destination: UnsafeMutableBufferPointer<Float>
     ) throws(GGMLQuantizationError) {
-        guard let kernel = GGMLQuantization.kernel(type) else { throw .unsupportedType(type, operation: "dequantize") }
+        guard let kernel = GGMLQuantization.kernel(type) else { throw .unsupportedType(type) }
         let needed = try GGMLQuantization.byteCount(type: type, count: count)
         guard bytes.count >= needed else {
             throw .sizeMismatch(type: type, count: count, expected: needed, actual: bytes.count)

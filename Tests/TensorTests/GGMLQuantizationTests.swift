@@ -233,7 +233,7 @@ struct GGMLQuantizationTests {
                 try out.withUnsafeMutableBufferPointer { try Tensor.dequantize(raw, type: .iq2_XXS, count: 0, into: $0) }
             }
         }
-        #expect(unsupported == .unsupportedType(.iq2_XXS, operation: "dequantize"))
+        #expect(unsupported == .unsupportedType(.iq2_XXS))
         #expect(unsupported?.errorDescription?.hasPrefix("IQ2_XXS: cannot dequantize this type") == true)
     }
 
@@ -261,7 +261,7 @@ struct GGMLQuantizationTests {
         let w = try Tensor(gguf: file, tensorNamed: "w")
         #expect(w.shape == [2, 32] && w.scalars.allSatisfy { $0 == 0 })
         let error = #expect(throws: GGMLQuantizationError.self) { _ = try Tensor(gguf: file, tensorNamed: "ids") }
-        #expect(error == .inTensor(path: url.path, tensor: "ids", reason: .unsupportedType(.i32, operation: "dequantize")))
+        #expect(error == .inTensor(path: url.path, tensor: "ids", reason: .unsupportedType(.i32)))
         #expect(error?.errorDescription?.hasPrefix("\(url.path): tensor 'ids': I32: cannot dequantize") == true)
         #expect(throws: GGUFError.self) { _ = try Tensor(gguf: file, tensorNamed: "missing") }
     }
