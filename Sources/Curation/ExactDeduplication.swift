@@ -33,7 +33,10 @@ public final class ExactDeduplicationStage: Stage, @unchecked Sendable {
         var text = text
         let normalize = config.normalize
         return text.withUTF8 { bytes in
-            normalize ? MD5.hash(Self.normalizedBytes(bytes)) : { var md5 = MD5(); md5.update(bytes); return md5.finalize() }()
+            if normalize { return MD5.hash(Self.normalizedBytes(bytes)) }
+            var md5 = MD5()
+            md5.update(bytes)
+            return md5.finalize()
         }
     }
 

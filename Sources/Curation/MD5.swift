@@ -26,39 +26,32 @@ public struct MD5: Sendable {
     public init() {}
 
     /// The digest of `bytes`.
-    public static func hash<C: Collection>(_ bytes: C) -> Digest where C.Element == UInt8 {
+    public static func hash(_ bytes: [UInt8]) -> Digest {
         var md5 = MD5()
-        md5.update(bytes)
+        bytes.withUnsafeBufferPointer { md5.update($0) }
         return md5.finalize()
     }
 
     /// Adds `bytes` to the message.
-    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        for byte in bytes {
-            block[blockCount] = byte
-            blockCount += 1
-            if blockCount == 64 {
-                compress()
-                blockCount = 0
-            }
-        }
-        length &+= UInt64(bytes.count)
-    }
-
-    /// Adds the bytes of a buffer (faster than the generic form).
     public mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var index = 0
-        while index < bytes.count {
-            let take = min(64 - blockCount, bytes.count - index)
-            for offset in 0..<take { block[blockCount + offset] = bytes[index + offset] }
-            blockCount += take
-            index += take
-            if blockCount == 64 {
-                compress()
-                blockCount = 0
-            }
-        }
+        guard let base = bytes.baseAddress else { return }
         length &+= UInt64(bytes.count)
+        var index = 0
+        if blockCount > 0 {
+            let take = min(64 - blockCount, bytes.count)
+            for offset in 0..<take { block[blockCount + offset] = base[offset] }
+            blockCount += take
+            index = take
+            guard blockCount == 64 else { return }
+            block.withUnsafeBufferPointer { Self.compress(&state, $0.baseAddress!) }
+            blockCount = 0
+        }
+        while index + 64 <= bytes.count {
+            Self.compress(&state, base + index)
+            index += 64
+        }
+        for offset in index..<bytes.count { block[offset - index] = base[offset] }
+        blockCount = bytes.count - index
     }
 
     /// Pads the message and returns its digest.
@@ -68,9 +61,7 @@ public struct MD5: Sendable {
         let afterPad = (blockCount + 1) % 64
         padding += [UInt8](repeating: 0, count: afterPad <= 56 ? 56 - afterPad : 120 - afterPad)
         for shift in stride(from: 0, to: 64, by: 8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        let savedLength = length
-        update(padding)
-        length = savedLength
+        padding.withUnsafeBufferPointer { update($0) }
         var out: [UInt8] = []
         for word in [state.0, state.1, state.2, state.3] {
             for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
@@ -88,28 +79,36 @@ public struct MD5: Sendable {
                                            6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21]
     private static let constants: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296)) }
 
-    private mutating func compress() {
-        var words = [UInt32](repeating: 0, count: 16)
-        for index in 0..<16 {
-            words[index] = UInt32(block[4 * index]) | UInt32(block[4 * index + 1]) << 8
-                | UInt32(block[4 * index + 2]) << 16 | UInt32(block[4 * index + 3]) << 24
+    /// One 64-byte block into the state (RFC 1321, section 3.4).
+    private static func compress(_ state: inout (UInt32, UInt32, UInt32, UInt32), _ block: UnsafePointer<UInt8>) {
+        var words = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
+                     UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+        withUnsafeMutableBytes(of: &words) { raw in
+            raw.copyMemory(from: UnsafeRawBufferPointer(start: block, count: 64))
         }
         var (a, b, c, d) = state
-        for round in 0..<64 {
-            var f: UInt32
-            let g: Int
-            switch round {
-            case 0..<16: f = (b & c) | (~b & d); g = round
-            case 16..<32: f = (d & b) | (~d & c); g = (5 * round + 1) % 16
-            case 32..<48: f = b ^ c ^ d; g = (3 * round + 5) % 16
-            default: f = c ^ (b | ~d); g = (7 * round) % 16
+        withUnsafeBytes(of: &words) { raw in
+            let m = raw.bindMemory(to: UInt32.self)
+            constants.withUnsafeBufferPointer { k in
+                shifts.withUnsafeBufferPointer { s in
+                    for round in 0..<64 {
+                        var f: UInt32
+                        let g: Int
+                        switch round {
+                        case 0..<16: f = (b & c) | (~b & d); g = round
+                        case 16..<32: f = (d & b) | (~d & c); g = (5 &* round &+ 1) & 15
+                        case 32..<48: f = b ^ c ^ d; g = (3 &* round &+ 5) & 15
+                        default: f = c ^ (b | ~d); g = (7 &* round) & 15
+                        }
+                        f = f &+ a &+ k[round] &+ UInt32(littleEndian: m[g])
+                        a = d
+                        d = c
+                        c = b
+                        let shift = s[round]
+                        b = b &+ (f << shift | f >> (32 - shift))
+                    }
+                }
             }
-            f = f &+ a &+ Self.constants[round] &+ words[g]
-            a = d
-            d = c
-            c = b
-            let shift = Self.shifts[round]
-            b = b &+ (f << shift | f >> (32 - shift))
         }
         state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }

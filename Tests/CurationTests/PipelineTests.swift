@@ -137,11 +137,49 @@ final class LateDuplicateStage: CorpusStage, @unchecked Sendable {
     func md5MatchesRFC1321(text: String, hex: String) {
         #expect(MD5.hash(Array(text.utf8)).description == hex)
         var split = MD5()
-        let bytes = Array(text.utf8)
+        let bytes = Array(text.utf8) + Array(text.utf8)  // split at a third: blocks cross the boundary
+        #expect(MD5.hash(bytes).description == MD5Reference.hex(bytes))
         bytes.withUnsafeBufferPointer { buffer in
             split.update(UnsafeBufferPointer(rebasing: buffer[..<(bytes.count / 3)]))
             split.update(UnsafeBufferPointer(rebasing: buffer[(bytes.count / 3)...]))
         }
-        #expect(split.finalize().description == hex)
+        #expect(split.finalize().description == MD5Reference.hex(bytes))
+    }
+
+    @Test func md5MatchesTheReferenceOnAwkwardLengths() {
+        for count in [55, 56, 63, 64, 65, 119, 120, 127, 128, 1000] {
+            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            #expect(MD5.hash(bytes).description == MD5Reference.hex(bytes), "\(count) bytes")
+        }
+    }
+}
+
+/// A slow MD5 written straight from RFC 1321 (bit strings as arrays), the reference the fast
+/// block function is held against.
+enum MD5Reference {
+    static func hex(_ message: [UInt8]) -> String {
+        var bytes = message + [0x80]
+        while bytes.count % 64 != 56 { bytes.append(0) }
+        let bits = UInt64(message.count) * 8
+        for index in 0..<8 { bytes.append(UInt8((bits >> (8 * UInt64(index))) & 0xFF)) }
+        let s: [UInt32] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21]
+        let k = (0..<64).map { UInt32(UInt64(abs(sin(Double($0 + 1))) * 4_294_967_296) & 0xFFFF_FFFF) }
+        var h: [UInt32] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]
+        for chunk in stride(from: 0, to: bytes.count, by: 64) {
+            let m = (0..<16).map { i in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[chunk + 4 * i + $1]) << (8 * UInt32($1)) } }
+            var (a, b, c, d) = (h[0], h[1], h[2], h[3])
+            for i in 0..<64 {
+                let (f, g): (UInt32, Int) = i < 16 ? ((b & c) | (~b & d), i)
+                    : i < 32 ? ((d & b) | (~d & c), (5 * i + 1) % 16)
+                    : i < 48 ? (b ^ c ^ d, (3 * i + 5) % 16) : (c ^ (b | ~d), (7 * i) % 16)
+                let sum = a &+ f &+ k[i] &+ m[g]
+                let shift = s[(i / 16) * 4 + i % 4]
+                (a, d, c) = (d, c, b)
+                b = b &+ ((sum << shift) | (sum >> (32 - shift)))
+            }
+            h = [h[0] &+ a, h[1] &+ b, h[2] &+ c, h[3] &+ d]
+        }
+        return h.flatMap { word in (0..<4).map { UInt8((word >> (8 * UInt32($0))) & 0xFF) } }
+            .map { String(format: "%02x", $0) }.joined()
     }
 }
