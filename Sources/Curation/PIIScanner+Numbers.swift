@@ -53,7 +53,7 @@ extension PIIScanner {
             guard Self.isDigit(c) || c == UInt8(ascii: "(") || c == UInt8(ascii: "+") else { i += 1; continue }
             if numberMayStart(at: i) {
                 let end = nanp(at: i) ?? international(at: i)
-                if let end, numberMayEnd(at: end), !followsIdentifierWord(i) {
+                if let end, numberMayEnd(at: end), !followsIdentifierWord(i), !inNumberTable(i, end) {
                     add(.phone, i, end)
                     i = end
                     continue
@@ -62,6 +62,13 @@ extension PIIScanner {
             i += 1
             while i < bytes.count, Self.isDigit(bytes[i]) { i += 1 }
         }
+    }
+
+    /// Whether the number `[start, end)` has a number one space before or after it (a row of
+    /// a table such as `/proc/slabinfo`: `sighand_cache 355 405 2112 15 8`).
+    func inNumberTable(_ start: Int, _ end: Int) -> Bool {
+        (at(start - 1) == UInt8(ascii: " ") && Self.isDigit(at(start - 2)))
+            || (at(end) == UInt8(ascii: " ") && Self.isDigit(at(end + 1)))
     }
 
     /// North American numbers: [+1 or 1 and a separator] then (AAA) or AAA+sep, EEE, sep, LLLL.

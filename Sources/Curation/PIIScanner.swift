@@ -87,11 +87,14 @@ struct PIIScanner {
         return latin || greekOrCyrillic ? 2 : nil
     }
 
-    /// Top-level "domains" that are really file extensions (`icon@2x.png`, `module@1.js`).
+    /// Top-level "domains" that are really file extensions (`icon@2x.png`, `module@1.js`) or
+    /// systemd unit and file suffixes (`getty@tty1.service`, `user@1000.slice`).
     static let fileExtensions: Set<String> = [
         "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "pdf", "js", "ts",
         "css", "txt", "md", "swift", "py", "rb", "go", "rs", "java", "json", "yaml", "yml", "xml",
-        "html", "htm", "zip", "gz", "tar", "mp3", "mp4", "wav", "mov", "exe", "dll", "so",
+        "html", "htm", "zip", "gz", "tar", "mp3", "mp4", "wav", "mov", "exe", "dll", "so", "conf",
+        "service", "socket", "target", "timer", "mount", "automount", "path", "slice", "scope",
+        "device", "swap", "journal", "wants", "requires",
     ]
 
     @inline(__always) static func isLocalPart(_ c: UInt8) -> Bool {

@@ -6,13 +6,14 @@
 public enum PIIType: String, CaseIterable, Sendable, Codable, Hashable, Comparable {
     /// `local@domain.tld`: a local part of `[A-Za-z0-9._%+-]` and Latin, Greek or Cyrillic
     /// letters (`jürgen@…`), a domain of ASCII dotted labels
-    /// ending in a 2+ letter top-level domain that is not an image or code file extension
-    /// (`icon@2x.png` is not an address).
+    /// ending in a 2+ letter top-level domain that is not a file extension or systemd unit
+    /// suffix (`icon@2x.png`, `getty@tty1.service` are not addresses).
     case email = "EMAIL"
     /// NANP numbers `(555) 123-4567`, `555-123-4567`, `555.123.4567`, `+1 555 123 4567`,
     /// `1-800-555-0199` (area code 2–9 first), and international numbers written with `+`
     /// and a country code, 8–15 digits in groups (`+44 20 7946 0958`, `+49 30 1234567`,
-    /// `+44 (0)20 …`). Not after `#` or words such as "order", "serial", "part", "invoice".
+    /// `+44 (0)20 …`). Not after `#` or words such as "order", "serial", "part", "invoice",
+    /// nor between other numbers one space away (table rows).
     case phone = "PHONE"
     /// IPv4 with four octets 0–255 without leading zeros (not after "version", "v",
     /// "release", "build", "section", …), and IPv6 in full, compressed (`::`) and

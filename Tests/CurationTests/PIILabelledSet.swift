@@ -88,6 +88,7 @@ enum PIILabelledSet {
         "He said \"user at example dot com\" to avoid spam bots.",
         "Mention the price: 3 apples @ 0.50 each.",
         "The local hostname is root@localhost, which is not routable.",
+        "Enable getty@tty1.service and check user@1000.slice with systemctl.",
         // PHONE
         "Call us at «PHONE:(555) 123-4567» between 9 and 5.",
         "My cell is «PHONE:555-123-4567», text first please.",
@@ -137,6 +138,7 @@ enum PIILabelledSet {
         "The order id is #555-867-5309.",
         "The coordinates were 40.7128, -74.0060 on the map.",
         "The range 100-200-300 is reserved for tests.",
+        "sighand_cache 355 405 2112 15 8 : tunables 0 0 0 : slabdata 27 27 0",
         // IP_ADDRESS
         "The server at «IP_ADDRESS:192.168.1.10» stopped responding around midnight.",
         "Failed login from «IP_ADDRESS:203.0.113.42» (3 attempts).",
