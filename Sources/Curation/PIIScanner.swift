@@ -238,13 +238,15 @@ struct PIIScanner {
         }
     }
 
-    /// The end of an IPv6 address starting at `i`, or nil: eight hex groups, or fewer with
-    /// one `::`, optionally ending in an IPv4 quad (counted as two groups).
+    /// The end of an IPv6 address starting at `i`, or nil: eight hex groups (not all of two
+    /// digits or fewer), or fewer with one `::`, optionally ending in an IPv4 quad (counted as
+    /// two groups).
     func ipv6(at i: Int) -> Int? {
         var j = i
         var groups = 0
         var compressed = false
         var sawDigit = false
+        var longestGroup = 0
         while true {
             if at(j) == UInt8(ascii: ":"), at(j + 1) == UInt8(ascii: ":") {
                 if compressed { return nil }
@@ -263,6 +265,7 @@ struct PIIScanner {
                 break
             }
             for k in j..<(j + h) where Self.isDigit(bytes[k]) { sawDigit = true }
+            longestGroup = max(longestGroup, h)
             groups += 1
             j += h
             if at(j) == UInt8(ascii: ":"), at(j + 1) != UInt8(ascii: ":") {
@@ -274,6 +277,8 @@ struct PIIScanner {
             break
         }
         guard sawDigit, compressed ? (groups <= 7 && (groups >= 2 || j - i >= 3)) : groups == 8 else { return nil }
+        // Eight two-digit groups are a hex byte dump (a fingerprint, an EUI-64), not an address.
+        if !compressed, longestGroup <= 2 { return nil }
         return j
     }
 

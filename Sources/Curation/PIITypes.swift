@@ -17,7 +17,8 @@ public enum PIIType: String, CaseIterable, Sendable, Codable, Hashable, Comparab
     case phone = "PHONE"
     /// IPv4 with four octets 0–255 without leading zeros (not after "version", "v",
     /// "release", "build", "section", …), and IPv6 in full, compressed (`::`) and
-    /// IPv4-suffixed forms, containing at least one digit.
+    /// IPv4-suffixed forms, containing at least one digit (eight groups of two hex digits are
+    /// a byte dump such as a key fingerprint, not an address).
     case ipAddress = "IP_ADDRESS"
     /// 13–19 digits, optionally in groups of 2+ separated by one space or dash, that pass
     /// the Luhn check and start with a known issuer prefix (Visa, Mastercard, Amex, Discover,

@@ -183,6 +183,7 @@ enum PIILabelledSet {
         "The ratio was 3:2:1 in the final mix.",
         "Firmware 1.0.2.15 is required for the modem.",
         "The time code 01:02:03:04 marks the cut.",
+        "The key fingerprint f9:2a:c2:77:29:f9:5c:00 was shown on first connect.",
         "Prices rose 1.5.2024 in some shops.",
         "The leading-zero form 192.168.01.1 is rejected by strict parsers.",
         // CREDIT_CARD
