@@ -158,38 +158,58 @@ extension PIIScanner {
         }
     }
 
-    /// `-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |DSA ]PRIVATE KEY-----` through the matching
-    /// `-----END … PRIVATE KEY-----`; without an END line, through the first blank line (or
-    /// the end of the text).
+    /// `-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |DSA ]PRIVATE KEY-----` through the next
+    /// `-----END …-----` line; when another BEGIN or the end of the text comes first (a
+    /// truncated key), through the first blank line before it. Linear in the text length: the
+    /// next marker is searched once and remembered.
     mutating func scanPrivateKeys() {
         var i = 0
+        var searchedFrom = Int.max
+        var marker: (start: Int, end: Int, isEnd: Bool)? = nil
         while i + 11 < bytes.count {
             guard bytes[i] == UInt8(ascii: "-"), matches("-----BEGIN ", at: i) else { i += 1; continue }
             var j = i + 11
             while j < bytes.count, bytes[j] != 0x0A, !matches("-----", at: j) { j += 1 }
             let label = String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 11)..<j]), as: UTF8.self)
             guard label.hasSuffix("PRIVATE KEY"), matches("-----", at: j) else { i = j; continue }
-            var end = -1
-            var k = j + 5
-            while end < 0, k + 9 <= bytes.count {
-                if bytes[k] == UInt8(ascii: "-"), matches("-----END ", at: k) {
-                    var e = k + 9
-                    while e < bytes.count, bytes[e] != 0x0A, !matches("-----", at: e) { e += 1 }
-                    if matches("-----", at: e) { end = e + 5 }
-                }
-                k += 1
+            let body = j + 5
+            if !(searchedFrom <= body && (marker.map { $0.start >= body } ?? true)) {
+                marker = nextKeyMarker(from: body)
+                searchedFrom = body
             }
-            if end < 0 {
-                // No END line: stop at the first blank line.
-                end = bytes.count
-                k = j + 5
-                while k + 1 < bytes.count {
+            var end: Int
+            if let marker, marker.isEnd {
+                end = marker.end
+            } else {
+                let limit = marker?.start ?? bytes.count
+                end = limit
+                var k = body
+                while k + 1 < limit {
                     if bytes[k] == 0x0A, at(k + 1) == 0x0A || (at(k + 1) == 0x0D && at(k + 2) == 0x0A) { end = k; break }
                     k += 1
                 }
+                while end > body, Self.isSpace(bytes[end - 1]) { end -= 1 }
             }
             add(.secret, i, end)
             i = end
         }
+    }
+
+    /// The first `-----END …-----` line or `-----BEGIN ` at or after `from`.
+    func nextKeyMarker(from: Int) -> (start: Int, end: Int, isEnd: Bool)? {
+        var k = from
+        while k + 9 <= bytes.count {
+            if bytes[k] == UInt8(ascii: "-") {
+                if matches("-----END ", at: k) {
+                    var e = k + 9
+                    while e < bytes.count, bytes[e] != 0x0A, !matches("-----", at: e) { e += 1 }
+                    if matches("-----", at: e) { return (k, e + 5, true) }
+                } else if matches("-----BEGIN ", at: k) {
+                    return (k, k + 11, false)
+                }
+            }
+            k += 1
+        }
+        return nil
     }
 }

@@ -172,6 +172,12 @@ import _TestSupport
         // A blank line inside the block does not end it when an END line follows.
         #expect(redactor.redact("k:\n\(key)\nbye").text == "k:\n<SECRET>\nbye")
         #expect(redactor.redact("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").matches.isEmpty)
+        // A truncated key ends before the next BEGIN, not at a later key's END line.
+        let two = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\nsee below\n-----BEGIN EC PRIVATE KEY-----\nBBBB\n-----END EC PRIVATE KEY-----"
+        #expect(redactor.redact(two).text == "<SECRET>\n<SECRET>")
+        // Many truncated keys: linear time (the next marker is searched once).
+        let many = String(repeating: "-----BEGIN PRIVATE KEY-----\nAAAA\n\ntext\n", count: 20_000)
+        #expect(redactor.redact(many).counts == [.secret: 20_000])
     }
 
     @Test(TestAssets.requires(.shakespeareTexts))
