@@ -151,15 +151,14 @@ struct PIIScanner {
         return false
     }
 
-    /// Whether the run of non-space bytes before `start` contains `://` (then `x:y@host` is
-    /// a URL's credentials, not an address).
+    /// Whether the local part at `start` is inside a URL's user information: `//` then at
+    /// most 255 bytes that are neither spaces nor `/` lead to it (`https://user@host`,
+    /// `https://user:pa!ss@host`, where the password is not an address; but
+    /// `https://host/?to=a@b.com` holds an address). Bounded, so long lines stay linear.
     func insideURLAuthority(_ start: Int) -> Bool {
         var j = start - 1
-        while j >= 2, !Self.isSpace(bytes[j]) {
-            if bytes[j] == UInt8(ascii: "/"), bytes[j - 1] == UInt8(ascii: "/"), bytes[j - 2] == UInt8(ascii: ":") { return true }
-            j -= 1
-        }
-        return false
+        while j >= 0, start - j <= 256, !Self.isSpace(bytes[j]), bytes[j] != UInt8(ascii: "/") { j -= 1 }
+        return j >= 1 && start - j <= 256 && bytes[j] == UInt8(ascii: "/") && bytes[j - 1] == UInt8(ascii: "/")
     }
 
     // MARK: Credentials in URLs

@@ -204,5 +204,8 @@ import _TestSupport
         for i in 0..<20_000 { text += "line \(i): write to user\(i)@example.com from 10.0.\(i % 250).\(i % 200 + 1) now\n" }
         let result = redactor.redact(text)
         #expect(result.counts == [.email: 20_000, .ipAddress: 20_000])
+        // One 5 MB line without spaces: the look-backs are bounded, so this stays linear.
+        let line = String(repeating: "x=a@b.example.com;u=http://h.example.com/p?q=1&", count: 100_000)
+        #expect(redactor.redact(line).counts == [.email: 100_000])
     }
 }
