@@ -26,99 +26,89 @@ extension PIIScanner {
             || c == UInt8(ascii: "~") || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") || c == UInt8(ascii: "=")
     }
 
+    /// One pass over the bytes for every kind of secret: only bytes that can start one
+    /// (`A`, `a`/`s`/`S` of a label, `b`/`B`, `g`, `-`) are looked at further.
     mutating func scanSecrets() {
-        scanAWSAccessKeys()
-        scanAWSSecretKeys()
-        scanBearerTokens()
-        scanGitHubTokens()
-        scanPrivateKeys()
-    }
-
-    /// `AKIA`/`ASIA` + 16 upper-case letters or digits, standing alone.
-    mutating func scanAWSAccessKeys() {
         var i = 0
-        while i + 20 <= bytes.count {
-            if bytes[i] == UInt8(ascii: "A"), matches("AKIA", at: i) || matches("ASIA", at: i),
-               i == 0 || !Self.isAlnum(at(i - 1)) {
-                var j = i + 4
-                while j < i + 20, Self.isUpper(bytes[j]) || Self.isDigit(bytes[j]) { j += 1 }
-                if j == i + 20, !Self.isAlnum(at(j)) {
-                    add(.secret, i, j)
-                    i = j
-                    continue
-                }
-            }
-            i += 1
-        }
-    }
-
-    /// A label from ``awsSecretLabels``, optional quotes and spaces, `=` or `:` (or `=>`),
-    /// then exactly 40 characters of `[A-Za-z0-9/+=]`, possibly quoted.
-    mutating func scanAWSSecretKeys() {
-        var i = 0
+        var keyMarkers = KeyMarkerCache()
         while i < bytes.count {
             let c = bytes[i]
-            guard Self.isAlnum(c) || c == UInt8(ascii: "_") else { i += 1; continue }
-            // Every label starts with "aws" or "secret": other words are skipped whole.
-            let first = c | 0x20
-            guard first == UInt8(ascii: "a") || first == UInt8(ascii: "s"), Self.isAlpha(c),
-                  i == 0 || !(Self.isAlnum(at(i - 1)) || at(i - 1) == UInt8(ascii: "_")) else {
-                while i < bytes.count, Self.isAlnum(bytes[i]) || bytes[i] == UInt8(ascii: "_") { i += 1 }
-                continue
+            let folded = c | 0x20
+            guard folded == UInt8(ascii: "a") || folded == UInt8(ascii: "s") || folded == UInt8(ascii: "b")
+                    || c == UInt8(ascii: "g") || c == UInt8(ascii: "-") else { i += 1; continue }
+            let next: Int?
+            switch folded {
+            case UInt8(ascii: "a"):
+                next = (c == UInt8(ascii: "A") ? awsAccessKey(at: i) : nil) ?? awsSecretKey(at: i)
+            case UInt8(ascii: "s"): next = awsSecretKey(at: i)
+            case UInt8(ascii: "b"): next = bearerToken(at: i)
+            case UInt8(ascii: "g"): next = gitHubToken(at: i)
+            default: next = privateKey(at: i, markers: &keyMarkers)
             }
-            var j = i
-            var letters = 0
-            while j < bytes.count, Self.isAlnum(bytes[j]) || bytes[j] == UInt8(ascii: "_") || bytes[j] == UInt8(ascii: "-") {
-                if Self.isAlnum(bytes[j]) { letters += 1 }
-                j += 1
-            }
-            defer { i = max(j, i + 1) }
-            guard (9...18).contains(letters) else { continue }   // "secretkey" … "awssecretaccesskey"
-            guard Self.awsSecretLabelBytes.contains(where: { isFoldedLabel($0, from: i, to: j) }) else { continue }
-            var k = j
-            func skipQuotesAndSpaces() {
-                while k < bytes.count, bytes[k] == UInt8(ascii: " ") || bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") || bytes[k] == UInt8(ascii: "\t") { k += 1 }
-            }
-            skipQuotesAndSpaces()
-            guard at(k) == UInt8(ascii: "=") || at(k) == UInt8(ascii: ":") else { continue }
-            k += 1
-            if at(k) == UInt8(ascii: ">") { k += 1 }
-            skipQuotesAndSpaces()
-            var e = k
-            while e < bytes.count, Self.isAlnum(bytes[e]) || bytes[e] == UInt8(ascii: "/") || bytes[e] == UInt8(ascii: "+") || bytes[e] == UInt8(ascii: "=") { e += 1 }
-            if e - k == 40 {
-                add(.secret, k, e)
-                j = e
-            }
+            i = next ?? i + 1
         }
     }
 
-    /// `Bearer <token>` (any case): the token, when it is at least 16 bytes and either
-    /// follows `Authorization` on the same line or mixes letters and digits over 20+ bytes.
-    mutating func scanBearerTokens() {
-        var i = 0
-        while i + 7 < bytes.count {
-            guard bytes[i] | 0x20 == UInt8(ascii: "b"), i == 0 || !Self.isAlnum(at(i - 1)), isCaseInsensitive("bearer", at: i),
-                  Self.isSpace(at(i + 6)) || at(i + 6) == UInt8(ascii: ":") else { i += 1; continue }
-            var k = i + 6
-            if at(k) == UInt8(ascii: ":") { k += 1 }
-            while at(k) == UInt8(ascii: " ") || at(k) == UInt8(ascii: "\t") { k += 1 }
-            var e = k
-            var letters = false, digits = false
-            while e < bytes.count, Self.isTokenByte(bytes[e]) {
-                if Self.isDigit(bytes[e]) { digits = true } else if Self.isAlpha(bytes[e]) { letters = true }
-                e += 1
-            }
-            // A sentence's full stop is not part of the token.
-            while e > k, bytes[e - 1] == UInt8(ascii: ".") { e -= 1 }
-            let length = e - k
-            if length >= 16, authorizationBefore(i) || (length >= 20 && letters && digits) {
-                add(.secret, k, e)
-                i = e
-                continue
-            }
-            i += 6
+    /// `AKIA`/`ASIA` + 16 upper-case letters or digits, standing alone. Returns the end of the
+    /// match (after adding it), or nil.
+    mutating func awsAccessKey(at i: Int) -> Int? {
+        guard i + 20 <= bytes.count, matches("AKIA", at: i) || matches("ASIA", at: i), i == 0 || !Self.isAlnum(at(i - 1)) else { return nil }
+        var j = i + 4
+        while j < i + 20, Self.isUpper(bytes[j]) || Self.isDigit(bytes[j]) { j += 1 }
+        guard j == i + 20, !Self.isAlnum(at(j)) else { return nil }
+        add(.secret, i, j)
+        return j
+    }
+
+    /// A label from ``awsSecretLabels`` starting at `i`, optional quotes and spaces, `=` or
+    /// `:` (or `=>`), then exactly 40 characters of `[A-Za-z0-9/+=]`, possibly quoted: the
+    /// value is added. Returns where to continue (after the value), or nil.
+    mutating func awsSecretKey(at i: Int) -> Int? {
+        guard i == 0 || !(Self.isAlnum(at(i - 1)) || at(i - 1) == UInt8(ascii: "_")) else { return nil }
+        var j = i
+        var letters = 0
+        while j < bytes.count, Self.isAlnum(bytes[j]) || bytes[j] == UInt8(ascii: "_") || bytes[j] == UInt8(ascii: "-") {
+            if Self.isAlnum(bytes[j]) { letters += 1 }
+            j += 1
         }
+        guard (9...18).contains(letters) else { return nil }   // "secretkey" … "awssecretaccesskey"
+        guard Self.awsSecretLabelBytes.contains(where: { isFoldedLabel($0, from: i, to: j) }) else { return nil }
+        var k = j
+        func skipQuotesAndSpaces() {
+            while k < bytes.count, bytes[k] == UInt8(ascii: " ") || bytes[k] == UInt8(ascii: "\"") || bytes[k] == UInt8(ascii: "'") || bytes[k] == UInt8(ascii: "\t") { k += 1 }
+        }
+        skipQuotesAndSpaces()
+        guard at(k) == UInt8(ascii: "=") || at(k) == UInt8(ascii: ":") else { return nil }
+        k += 1
+        if at(k) == UInt8(ascii: ">") { k += 1 }
+        skipQuotesAndSpaces()
+        var e = k
+        while e < bytes.count, Self.isAlnum(bytes[e]) || bytes[e] == UInt8(ascii: "/") || bytes[e] == UInt8(ascii: "+") || bytes[e] == UInt8(ascii: "=") { e += 1 }
+        guard e - k == 40 else { return nil }
+        add(.secret, k, e)
+        return e
+    }
+
+    /// `Bearer <token>` (any case) at `i`: the token, when it is at least 16 bytes and either
+    /// follows `Authorization` on the same line or mixes letters and digits over 20+ bytes.
+    mutating func bearerToken(at i: Int) -> Int? {
+        guard i + 7 < bytes.count, i == 0 || !Self.isAlnum(at(i - 1)), isCaseInsensitive("bearer", at: i),
+              Self.isSpace(at(i + 6)) || at(i + 6) == UInt8(ascii: ":") else { return nil }
+        var k = i + 6
+        if at(k) == UInt8(ascii: ":") { k += 1 }
+        while at(k) == UInt8(ascii: " ") || at(k) == UInt8(ascii: "\t") { k += 1 }
+        var e = k
+        var letters = false, digits = false
+        while e < bytes.count, Self.isTokenByte(bytes[e]) {
+            if Self.isDigit(bytes[e]) { digits = true } else if Self.isAlpha(bytes[e]) { letters = true }
+            e += 1
+        }
+        // A sentence's full stop is not part of the token.
+        while e > k, bytes[e - 1] == UInt8(ascii: ".") { e -= 1 }
+        let length = e - k
+        guard length >= 16, authorizationBefore(i) || (length >= 20 && letters && digits) else { return nil }
+        add(.secret, k, e)
+        return e
     }
 
     /// Whether `authorization` appears earlier on the line holding `i` (at most 80 bytes back).
@@ -139,60 +129,55 @@ extension PIIScanner {
         return true
     }
 
-    /// GitHub tokens: `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36 letters or digits.
-    mutating func scanGitHubTokens() {
-        var i = 0
-        while i + 40 <= bytes.count {
-            if bytes[i] == UInt8(ascii: "g"), at(i + 1) == UInt8(ascii: "h"), at(i + 3) == UInt8(ascii: "_"),
-               [UInt8(ascii: "p"), UInt8(ascii: "o"), UInt8(ascii: "u"), UInt8(ascii: "s"), UInt8(ascii: "r")].contains(at(i + 2)),
-               i == 0 || !Self.isAlnum(at(i - 1)) {
-                var j = i + 4
-                while j < bytes.count, Self.isAlnum(bytes[j]) { j += 1 }
-                if j - i == 40, at(j) != UInt8(ascii: "_") {
-                    add(.secret, i, j)
-                    i = j
-                    continue
-                }
-            }
-            i += 1
-        }
+    /// GitHub tokens at `i`: `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36 letters or digits.
+    mutating func gitHubToken(at i: Int) -> Int? {
+        let kind = at(i + 2)
+        guard i + 40 <= bytes.count, at(i + 1) == UInt8(ascii: "h"), at(i + 3) == UInt8(ascii: "_"),
+              kind == UInt8(ascii: "p") || kind == UInt8(ascii: "o") || kind == UInt8(ascii: "u") || kind == UInt8(ascii: "s") || kind == UInt8(ascii: "r"),
+              i == 0 || !Self.isAlnum(at(i - 1)) else { return nil }
+        var j = i + 4
+        while j < bytes.count, Self.isAlnum(bytes[j]) { j += 1 }
+        guard j - i == 40, at(j) != UInt8(ascii: "_") else { return nil }
+        add(.secret, i, j)
+        return j
     }
 
-    /// `-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |DSA ]PRIVATE KEY-----` through the next
-    /// `-----END …-----` line; when another BEGIN or the end of the text comes first (a
-    /// truncated key), through the first blank line before it. Linear in the text length: the
-    /// next marker is searched once and remembered.
-    mutating func scanPrivateKeys() {
-        var i = 0
+    /// The next END/BEGIN marker found so far, so that many truncated keys stay linear.
+    struct KeyMarkerCache {
         var searchedFrom = Int.max
         var marker: (start: Int, end: Int, isEnd: Bool)? = nil
-        while i + 11 < bytes.count {
-            guard bytes[i] == UInt8(ascii: "-"), matches("-----BEGIN ", at: i) else { i += 1; continue }
-            var j = i + 11
-            while j < bytes.count, bytes[j] != 0x0A, !matches("-----", at: j) { j += 1 }
-            let label = String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 11)..<j]), as: UTF8.self)
-            guard label.hasSuffix("PRIVATE KEY"), matches("-----", at: j) else { i = j; continue }
-            let body = j + 5
-            if !(searchedFrom <= body && (marker.map { $0.start >= body } ?? true)) {
-                marker = nextKeyMarker(from: body)
-                searchedFrom = body
-            }
-            var end: Int
-            if let marker, marker.isEnd {
-                end = marker.end
-            } else {
-                let limit = marker?.start ?? bytes.count
-                end = limit
-                var k = body
-                while k + 1 < limit {
-                    if bytes[k] == 0x0A, at(k + 1) == 0x0A || (at(k + 1) == 0x0D && at(k + 2) == 0x0A) { end = k; break }
-                    k += 1
-                }
-                while end > body, Self.isSpace(bytes[end - 1]) { end -= 1 }
-            }
-            add(.secret, i, end)
-            i = end
+    }
+
+    /// `-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |DSA ]PRIVATE KEY-----` at `i` through the next
+    /// `-----END …-----` line; when another BEGIN or the end of the text comes first (a
+    /// truncated key), through the first blank line before it. Linear in the text length: the
+    /// next marker is searched once and remembered in `markers`.
+    mutating func privateKey(at i: Int, markers: inout KeyMarkerCache) -> Int? {
+        guard matches("-----BEGIN ", at: i) else { return nil }
+        var j = i + 11
+        while j < bytes.count, bytes[j] != 0x0A, !matches("-----", at: j) { j += 1 }
+        let label = String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 11)..<j]), as: UTF8.self)
+        guard label.hasSuffix("PRIVATE KEY"), matches("-----", at: j) else { return j }
+        let body = j + 5
+        if !(markers.searchedFrom <= body && (markers.marker.map { $0.start >= body } ?? true)) {
+            markers.marker = nextKeyMarker(from: body)
+            markers.searchedFrom = body
         }
+        var end: Int
+        if let marker = markers.marker, marker.isEnd {
+            end = marker.end
+        } else {
+            let limit = markers.marker?.start ?? bytes.count
+            end = limit
+            var k = body
+            while k + 1 < limit {
+                if bytes[k] == 0x0A, at(k + 1) == 0x0A || (at(k + 1) == 0x0D && at(k + 2) == 0x0A) { end = k; break }
+                k += 1
+            }
+            while end > body, Self.isSpace(bytes[end - 1]) { end -= 1 }
+        }
+        add(.secret, i, end)
+        return end
     }
 
     /// The first `-----END …-----` line or `-----BEGIN ` at or after `from`.

@@ -285,7 +285,12 @@ struct PIIScanner {
         var i = 0
         while i < bytes.count {
             let c = bytes[i]
-            guard Self.isHex(c) || c == UInt8(ascii: ":") else { i += 1; continue }
+            guard Self.isHex(c) || c == UInt8(ascii: ":") else {
+                // A word that starts with a non-hex letter holds no address: skip it whole.
+                i += 1
+                if Self.isAlpha(c) { while i < bytes.count, Self.isAlnum(bytes[i]) { i += 1 } }
+                continue
+            }
             let p = at(i - 1)
             // An address has a ':' within its first five bytes; most words do not.
             let colonSoon = c == UInt8(ascii: ":") || at(i + 1) == UInt8(ascii: ":") || at(i + 2) == UInt8(ascii: ":")
