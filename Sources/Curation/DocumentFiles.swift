@@ -131,7 +131,7 @@ final class Spool {
     }
 
     /// Calls `body` with the spooled documents in shards of about `shardSize`, in order, then
-    /// deletes the spool file.
+    /// deletes the spool file. The file is read in 4 MiB blocks, not as a whole.
     func drain(shardSize: Int, _ body: ([Document]) throws -> Void) throws {
         guard let path, let writer else {
             let shards = memory
@@ -142,11 +142,30 @@ final class Spool {
         try writer.close()
         self.writer = nil
         defer { unlink(path) }
-        let data: [UInt8]
-        do { data = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw CurationError.unreadableInput(path: path, reason: error.localizedDescription)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CurationError.unreadableInput(path: path, reason: String(cString: strerror(errno)))
         }
+        defer { try? handle.close() }
+        var data: [UInt8] = []
         var position = 0
+        var atEnd = false
+        /// Makes sure `count` bytes are available at `position`; false at the end of the file.
+        func need(_ count: Int) throws -> Bool {
+            while data.count - position < count {
+                if atEnd { return false }
+                if position > 0 {
+                    data.removeSubrange(0..<position)
+                    position = 0
+                }
+                let chunk: Data?
+                do { chunk = try handle.read(upToCount: max(4 << 20, count)) } catch {
+                    throw CurationError.unreadableInput(path: path, reason: error.localizedDescription)
+                }
+                guard let chunk, !chunk.isEmpty else { atEnd = true; continue }
+                data.append(contentsOf: chunk)
+            }
+            return true
+        }
         func read<T: FixedWidthInteger>(_: T.Type) -> T {
             var value: T = 0
             withUnsafeMutableBytes(of: &value) { raw in
@@ -156,13 +175,15 @@ final class Spool {
             return T(littleEndian: value)
         }
         var shard: [Document] = []
-        while position < data.count {
+        while try need(16) {
             let file = files[Int(read(UInt32.self))]
             let line = Int(read(UInt64.self))
             let textCount = Int(read(UInt32.self))
+            guard try need(textCount + 4) else { break }
             let text = String(decoding: data[position..<(position + textCount)], as: UTF8.self)
             position += textCount
             let fieldsCount = Int(read(UInt32.self))
+            guard try need(fieldsCount) else { break }
             let fields = data[position..<(position + fieldsCount)].withUnsafeBufferPointer { buffer in
                 (try? JSONParser.parse(buffer))?.objectValue ?? JSONObject()
             }

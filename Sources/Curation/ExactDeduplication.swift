@@ -20,7 +20,9 @@ public final class ExactDeduplicationStage: Stage, @unchecked Sendable {
     public let name = "exact_dedup"
     public let config: ExactDedupConfig
     // Mutated only in the sequential part of `process`, which the pipeline calls from one thread.
-    private var firstSeen: [MD5.Digest: DocumentOrigin] = [:]
+    // `firstSeen` maps a digest to the index in `origins` of the first document that had it.
+    private var firstSeen: [MD5.Digest: Int32] = [:]
+    private var origins: [DocumentOrigin] = []
     private var duplicates = 0
     private var duplicatedTexts = Set<MD5.Digest>()
 
@@ -30,12 +32,21 @@ public final class ExactDeduplicationStage: Stage, @unchecked Sendable {
 
     /// The digest that identifies `text` for deduplication.
     public func digest(_ text: String) -> MD5.Digest {
+        var scratch: [UInt8] = []
+        return digest(text, scratch: &scratch)
+    }
+
+    func digest(_ text: String, scratch: inout [UInt8]) -> MD5.Digest {
         var text = text
         let normalize = config.normalize
         return text.withUTF8 { bytes in
-            if normalize { return MD5.hash(Self.normalizedBytes(bytes)) }
             var md5 = MD5()
-            md5.update(bytes)
+            if normalize {
+                Self.normalize(bytes, into: &scratch)
+                scratch.withUnsafeBufferPointer { md5.update($0) }
+            } else {
+                md5.update(bytes)
+            }
             return md5.finalize()
         }
     }
@@ -44,6 +55,13 @@ public final class ExactDeduplicationStage: Stage, @unchecked Sendable {
     /// replaced by one space and no space at either end.
     static func normalizedBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var output: [UInt8] = []
+        normalize(bytes, into: &output)
+        return output
+    }
+
+    /// ``normalizedBytes(_:)`` into a reused buffer.
+    static func normalize(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        output.removeAll(keepingCapacity: true)
         output.reserveCapacity(bytes.count)
         var pendingSpace = false
         var index = 0
@@ -73,21 +91,25 @@ public final class ExactDeduplicationStage: Stage, @unchecked Sendable {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[(index - length)..<index]))
             }
         }
-        return output
     }
 
     public func process(_ documents: inout [Document], workers: Int) -> [StageOutcome] {
         let texts = documents.map(\.text)
-        let digests = Parallel.map(count: texts.count, workers: workers) { self.digest(texts[$0]) }
+        let digests = Parallel.mapChunks(count: texts.count, workers: workers) { range -> [MD5.Digest] in
+            var scratch: [UInt8] = []
+            return range.map { self.digest(texts[$0], scratch: &scratch) }
+        }
         var outcomes: [StageOutcome] = []
         outcomes.reserveCapacity(documents.count)
+        firstSeen.reserveCapacity(firstSeen.count + documents.count)
         for (index, digest) in digests.enumerated() {
             if let first = firstSeen[digest] {
                 duplicates += 1
                 duplicatedTexts.insert(digest)
-                outcomes.append(.removed(Removal(reason: "exact_duplicate", detail: "same text as \(first)")))
+                outcomes.append(.removed(Removal(reason: "exact_duplicate", detail: "same text as \(origins[Int(first)])")))
             } else {
-                firstSeen[digest] = documents[index].origin
+                firstSeen[digest] = Int32(origins.count)
+                origins.append(documents[index].origin)
                 outcomes.append(.kept)
             }
         }

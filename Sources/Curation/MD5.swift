@@ -6,6 +6,9 @@ public struct MD5: Sendable {
         public var high: UInt64
         public var low: UInt64
 
+        /// One word suffices: digest bits are already uniform.
+        public func hash(into hasher: inout Hasher) { hasher.combine(low) }
+
         /// The 16 digest bytes in RFC 1321 order.
         public var bytes: [UInt8] {
             (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }

@@ -23,6 +23,8 @@ public enum TextCleaner {
             var first: Int? = nil
             var index = 0
             while index < bytes.count {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte < 0x7F { index += 1; continue }  // printable ASCII
                 let (value, length) = UTF8Scan.decode(bytes, at: index)
                 if isRemoved(value) { first = index; break }
                 index += length
@@ -78,6 +80,7 @@ public enum TextCleaner {
     public static func normalizeWhitespace(_ text: String, maxBlankLines: Int = 1) -> String? {
         var text = text
         return text.withUTF8 { bytes -> String? in
+            if isNormalizedASCII(bytes, maxBlankLines: maxBlankLines) { return nil }
             var output: [UInt8] = []
             output.reserveCapacity(bytes.count)
             var pendingSpace = false
@@ -116,6 +119,32 @@ public enum TextCleaner {
             if output.count == bytes.count, output.elementsEqual(bytes) { return nil }
             return String(decoding: output, as: UTF8.self)
         }
+    }
+
+    /// Fast check for the common case: ASCII text that ``normalizeWhitespace(_:maxBlankLines:)``
+    /// would leave unchanged (false means "not sure": the full pass decides).
+    static func isNormalizedASCII(_ bytes: UnsafeBufferPointer<UInt8>, maxBlankLines: Int) -> Bool {
+        guard let first = bytes.first, let last = bytes.last else { return true }
+        if first == 0x20 || first == 0x0A || last == 0x20 || last == 0x0A { return false }
+        var previous: UInt8 = 0
+        var newlines = 0
+        for byte in bytes {
+            switch byte {
+            case 0x20:
+                if previous == 0x20 || previous == 0x0A { return false }
+                newlines = 0
+            case 0x0A:
+                if previous == 0x20 { return false }
+                newlines += 1
+                if newlines > maxBlankLines + 1 { return false }
+            case 0x09, 0x0B, 0x0C, 0x0D, 0x80...0xFF:
+                return false
+            default:
+                newlines = 0
+            }
+            previous = byte
+        }
+        return true
     }
 
     // MARK: Boilerplate lines

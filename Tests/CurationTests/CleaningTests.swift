@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Curation
 
@@ -62,6 +63,36 @@ import Testing
         #expect(TextCleaner.normalizeWhitespace("a\n\n\n\nb", maxBlankLines: 0) == "a\nb")
         #expect(TextCleaner.normalizeWhitespace("a\n\n\n\nb", maxBlankLines: 2) == "a\n\n\nb")
         #expect(TextCleaner.normalizeWhitespace("already clean\n\ntext") == nil)
+    }
+
+    /// Slow, obviously right whitespace normalization of ASCII text.
+    static func referenceWhitespace(_ text: String, maxBlankLines: Int) -> String {
+        var text = text.replacingOccurrences(of: "\r\n", with: "\n")
+        for breaker in ["\r", "\u{0B}", "\u{0C}"] { text = text.replacingOccurrences(of: breaker, with: "\n") }
+        let lines = text.components(separatedBy: "\n").map { line in
+            line.replacingOccurrences(of: "\t", with: " ").split(separator: " ").joined(separator: " ")
+        }
+        var joined = lines.joined(separator: "\n")
+        let limit = String(repeating: "\n", count: maxBlankLines + 1)
+        while joined.contains(limit + "\n") { joined = joined.replacingOccurrences(of: limit + "\n", with: limit) }
+        return joined.trimmingCharacters(in: CharacterSet(charactersIn: "\n"))
+    }
+
+    @Test func whitespaceNormalizationMatchesASlowReferenceOnRandomText() {
+        var state: UInt64 = 7
+        let alphabet = ["a", "b", " ", " ", "\n", "\n", "\t", "\r", "\r\n", "\u{0C}"]
+        for _ in 0..<5_000 {
+            var text = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            for _ in 0..<Int(state >> 60) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text += alphabet[Int(state >> 33) % alphabet.count]
+            }
+            for blank in [0, 1, 2] {
+                let fast = TextCleaner.normalizeWhitespace(text, maxBlankLines: blank) ?? text
+                #expect(fast == Self.referenceWhitespace(text, maxBlankLines: blank), "\(text.debugDescription), \(blank)")
+            }
+        }
     }
 
     @Test func c4BoilerplateLinesAreRemoved() {
