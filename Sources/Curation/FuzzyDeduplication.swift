@@ -199,16 +199,17 @@ public struct FuzzyDeduplicator: Sendable {
 /// Fixed-chunk parallel work whose result does not depend on the thread count.
 enum ChunkedWork {
     /// Splits `0..<count` into chunks of `chunkSize` (the last may be shorter), runs `body`
-    /// on each over `threads` workers (worker `w` takes chunks `w, w + threads, …`), and
-    /// returns the chunk results in chunk order.
+    /// on each over `threads` workers, and returns the chunk results in chunk order. Workers
+    /// claim the next chunk from a shared counter, so a worker the OS delays on a busy
+    /// machine does not hold the others up; which worker runs a chunk never changes its result.
     static func map<T>(count: Int, chunkSize: Int, threads: Int, _ body: @Sendable (Range<Int>) -> T) -> [T] {
         let chunkCount = (count + chunkSize - 1) / chunkSize
         let ranges = (0..<chunkCount).map { ($0 * chunkSize)..<min(count, ($0 + 1) * chunkSize) }
         let workers = min(threads, chunkCount)
         if workers <= 1 { return ranges.map(body) }
         let slots = Slots<T>(count: chunkCount)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: chunkCount, by: workers) { slots.store(index, body(ranges[index])) }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = slots.claim() { slots.store(index, body(ranges[index])) }
         }
         return slots.values()
     }
@@ -217,6 +218,17 @@ enum ChunkedWork {
     private final class Slots<T>: @unchecked Sendable {
         private let slots: UnsafeMutablePointer<T?>
         private let count: Int
+        private let lock = NSLock()
+        private var next = 0
+
+        /// The next unclaimed chunk index, or nil when all are claimed.
+        func claim() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard next < count else { return nil }
+            next += 1
+            return next - 1
+        }
 
         init(count: Int) {
             self.count = count

@@ -31,7 +31,7 @@ import _TestSupport
     /// 20,000 paragraphs (2.8 MB) plus 200 copies of paragraphs of ≥ 150 words with one word
     /// changed (J ≥ (146 − 5)/(146 + 5) = 0.93, so P(candidate) > 0.99999): every copy joins its
     /// original's cluster, the result does not depend on the thread count, and the time of
-    /// signatures + LSH + clustering is printed (documents/s, MB/s; release build).
+    /// signatures + LSH + clustering is printed (documents/s, MB/s; release build, best of 3).
     @Test(TestAssets.requires(.shakespeareTexts))
     func paragraphsWithPlantedCopies() throws {
         var texts = try Self.paragraphs(limit: 20_000)
@@ -47,17 +47,22 @@ import _TestSupport
         }
         let megabytes = Double(texts.reduce(0) { $0 + $1.utf8.count }) / 1e6
 
-        var timings: [(signatures: Double, clusters: Double)] = []
+        // Interleaved runs (2, 1, 2, 1, …) on the shared machine; the fastest of each is kept.
+        var timings: [(signatures: Double, clusters: Double)] = [(.infinity, .infinity), (.infinity, .infinity)]
         var results: [FuzzyDeduplicationResult] = []
-        for threads in [2, 1] {
+        for round in 0..<6 {
+            let threads = round % 2 == 0 ? 2 : 1
             let start = DispatchTime.now()
             var deduplicator = FuzzyDeduplicator(threads: threads)
             deduplicator.add(contentsOf: texts)
             let signed = DispatchTime.now()
-            results.append(deduplicator.finish())
+            let result = deduplicator.finish()
             let done = DispatchTime.now()
-            timings.append((Double(signed.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9,
-                            Double(done.uptimeNanoseconds - signed.uptimeNanoseconds) / 1e9))
+            if round < 2 { results.append(result) }
+            let slot = round % 2
+            let signatures = Double(signed.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            let clusters = Double(done.uptimeNanoseconds - signed.uptimeNanoseconds) / 1e9
+            if signatures + clusters < timings[slot].signatures + timings[slot].clusters { timings[slot] = (signatures, clusters) }
         }
         #expect(results[0].clusters == results[1].clusters && results[0].report == results[1].report)
         let result = results[0]
@@ -68,7 +73,7 @@ import _TestSupport
         }
         for (threads, timing) in zip([2, 1], timings) {
             let total = timing.signatures + timing.clusters
-            print(String(format: "Shakespeare %d paragraphs (%.2f MB), %d thread(s): signatures %.3f s, LSH + clusters %.3f s → %.0f documents/s, %.1f MB/s",
+            print(String(format: "Shakespeare %d paragraphs (%.2f MB), %d thread(s), best of 3: signatures %.3f s, LSH + clusters %.3f s → %.0f documents/s, %.1f MB/s",
                          texts.count, megabytes, threads, timing.signatures, timing.clusters,
                          Double(texts.count) / total, megabytes / total))
         }
