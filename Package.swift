@@ -77,9 +77,12 @@ let package = Package(
         ),
 
         // Release-mode benchmarks: `swift run -c release lore-bench tensor`.
+        // CMallocCounter interposes malloc to count a decoding step's allocations (lore-bench only).
+        .target(name: "CMallocCounter", path: "Benchmarks/CMallocCounter"),
         .executableTarget(
             name: "lore-bench",
-            dependencies: ["Tensor", "Autograd", "COpenBLAS", "Tokenizer", "Assets", "Transformer", "Evaluation", "Curation"],
+            dependencies: ["Tensor", "Autograd", "COpenBLAS", "Tokenizer", "Assets", "Transformer", "Evaluation", "Curation",
+                           "CMallocCounter"],
             path: "Benchmarks/lore-bench",
             swiftSettings: nativeSIMD
         ),

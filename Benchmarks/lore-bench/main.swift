@@ -1,7 +1,7 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd | tokenizer | quant | curation"
+let usage = "usage: lore-bench tensor | autograd | tokenizer | quant | transformer | curation"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
@@ -12,6 +12,8 @@ case "tokenizer":
     TokenizerBenchmarks.run()
 case "quant":
     QuantBenchmarks.run()
+case "transformer":
+    TransformerBenchmarks.run()
 case "curation":
     CurationBenchmarks.run(Array(arguments.dropFirst()))
 default:

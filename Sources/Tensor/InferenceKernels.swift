@@ -111,9 +111,12 @@ package enum InferenceKernels {
     ) {
         let group = heads / kvHeads, offset = length - n
         if n == 1 {
-            // One query per head: dot products by hand, heads in parallel (no BLAS call per head).
+            // One query per head: dot products by hand (no BLAS call per head). Heads are split
+            // across threads in chunks of ~1 M multiply-adds (2·length·Dh per head), so short
+            // contexts (9 heads of 64 up to a cached length of ~900) run inline: there a
+            // dispatch costs about what it saves, and libdispatch allocates on every dispatch.
             let out = UnsafeTransfer(output), buffer = UnsafeTransfer(scratch)
-            parallelChunks(total: heads, grain: Swift.max(1, (1 << 15) / Swift.max(1, length * dh))) { _, range in
+            parallelChunks(total: heads, grain: Swift.max(1, (1 << 20) / Swift.max(1, 2 * length * dh))) { _, range in
                 for h in range {
                     let q = query + h * dh, g = h / group
                     let k = keys + g * capacity * dh, v = values + g * capacity * dh

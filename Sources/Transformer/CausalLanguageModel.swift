@@ -119,11 +119,23 @@ public enum ModelConfiguration: Equatable, Sendable {
         switch self { case .llama: "llama"; case .gpt2: "gpt2" }
     }
 
-    /// A freshly initialised model of this configuration.
+    /// A freshly initialised model of this configuration (Hugging Face's initialisation).
     public func makeModel(using generator: inout SeededGenerator) -> any CausalLanguageModel {
+        var w = WeightInitializer(generator: generator)
+        defer { generator = w.generator! }
+        return makeModel(&w)
+    }
+
+    /// A model whose weights are uninitialised, to be loaded from a checkpoint.
+    func makeModelForLoading() -> any CausalLanguageModel {
+        var w = WeightInitializer(generator: nil)
+        return makeModel(&w)
+    }
+
+    private func makeModel(_ w: inout WeightInitializer) -> any CausalLanguageModel {
         switch self {
-        case .llama(let c): LlamaForCausalLM(c, using: &generator)
-        case .gpt2(let c): GPT2LMHeadModel(c, using: &generator)
+        case .llama(let c): LlamaForCausalLM(c, &w)
+        case .gpt2(let c): GPT2LMHeadModel(c, &w)
         }
     }
 }

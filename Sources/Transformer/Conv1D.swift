@@ -10,9 +10,17 @@ public final class Conv1D: Module {
     public let bias: Parameter
 
     /// Initialised as Hugging Face's GPT-2: weight `N(0, 0.02²)`, bias 0.
-    public init(inputSize: Int, outputSize: Int, using generator: inout SeededGenerator) {
-        weight = Parameter(Tensor.randomNormal([inputSize, outputSize], mean: 0, standardDeviation: 0.02, using: &generator))
-        bias = Parameter(Tensor.zeros([outputSize]))
+    public convenience init(inputSize: Int, outputSize: Int, using generator: inout SeededGenerator) {
+        self.init(weight: Tensor.randomNormal([inputSize, outputSize], mean: 0, standardDeviation: 0.02, using: &generator),
+                  bias: Tensor.zeros([outputSize]))
+    }
+
+    /// A layer with given values: weight `[in, out]`, bias `[out]`.
+    public init(weight: Tensor, bias: Tensor) {
+        check(weight.rank == 2 && bias.shape == [weight.shape.last ?? 0],
+              "Conv1D: weight \(describeShape(weight.shape)) must be [in, out] and bias \(describeShape(bias.shape)) [out]")
+        self.weight = Parameter(weight)
+        self.bias = Parameter(bias)
     }
 
     public var inputSize: Int { weight.value.shape[0] }

@@ -53,11 +53,16 @@ public struct GPT2Configuration: Codable, Equatable, Sendable {
 
     public var headSize: Int { headCount > 0 ? hiddenSize / headCount : 0 }
 
+    /// Hugging Face's initial standard deviation of the residual projections: `0.02/√(2·layers)`.
+    var residualStandardDeviation: Float { 0.02 / Float(2 * Swift.max(layerCount, 1)).squareRoot() }
+
     /// Checks the sizes fit together.
     public func validate() throws(ModelLoadingError) {
         func fail(_ why: String) -> ModelLoadingError { .invalidConfiguration(reason: "gpt2: \(why)") }
         guard vocabularySize > 0, maxPositions > 0, hiddenSize > 0, layerCount > 0, headCount > 0,
               intermediateSize > 0 else { throw fail("sizes must be positive") }
+        guard [hiddenSize, intermediateSize, maxPositions, layerCount, headCount].allSatisfy({ $0 <= 1 << 20 }),
+              vocabularySize <= 1 << 22 else { throw fail("a size is implausibly large (corrupted configuration?)") }
         guard hiddenSize % headCount == 0 else { throw fail("width \(hiddenSize) is not a multiple of \(headCount) heads") }
     }
 

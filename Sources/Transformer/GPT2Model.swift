@@ -15,10 +15,10 @@ public final class GPT2Attention: Module {
     public let cAttn: Conv1D, cProj: Conv1D
     let configuration: GPT2Configuration
 
-    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+    init(_ c: GPT2Configuration, _ w: inout WeightInitializer) {
         configuration = c
-        cAttn = Conv1D(inputSize: c.hiddenSize, outputSize: 3 * c.hiddenSize, using: &g)
-        cProj = Conv1D(inputSize: c.hiddenSize, outputSize: c.hiddenSize, using: &g)
+        cAttn = w.conv1D(input: c.hiddenSize, output: 3 * c.hiddenSize)
+        cProj = w.conv1D(input: c.hiddenSize, output: c.hiddenSize, standardDeviation: c.residualStandardDeviation)
     }
 
     public var children: [(name: String, module: any Module)] { [("c_attn", cAttn), ("c_proj", cProj)] }
@@ -38,9 +38,9 @@ public final class GPT2MLP: Module {
     public let cFc: Conv1D, cProj: Conv1D
     let approximation: GELUApproximation
 
-    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
-        cFc = Conv1D(inputSize: c.hiddenSize, outputSize: c.intermediateSize, using: &g)
-        cProj = Conv1D(inputSize: c.intermediateSize, outputSize: c.hiddenSize, using: &g)
+    init(_ c: GPT2Configuration, _ w: inout WeightInitializer) {
+        cFc = w.conv1D(input: c.hiddenSize, output: c.intermediateSize)
+        cProj = w.conv1D(input: c.intermediateSize, output: c.hiddenSize, standardDeviation: c.residualStandardDeviation)
         approximation = c.activation == .gelu ? .none : .tanh
     }
 
@@ -53,11 +53,11 @@ public final class GPT2MLP: Module {
 public final class GPT2Block: Module {
     public let ln1: LayerNorm, attention: GPT2Attention, ln2: LayerNorm, mlp: GPT2MLP
 
-    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+    init(_ c: GPT2Configuration, _ w: inout WeightInitializer) {
         ln1 = LayerNorm(dimension: c.hiddenSize, epsilon: c.layerNormEpsilon)
-        attention = GPT2Attention(c, using: &g)
+        attention = GPT2Attention(c, &w)
         ln2 = LayerNorm(dimension: c.hiddenSize, epsilon: c.layerNormEpsilon)
-        mlp = GPT2MLP(c, using: &g)
+        mlp = GPT2MLP(c, &w)
     }
 
     public var children: [(name: String, module: any Module)] {
@@ -76,10 +76,10 @@ public final class GPT2Model: Module {
     public let h: ModuleList<GPT2Block>
     public let lnF: LayerNorm
 
-    init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
-        wte = Embedding(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
-        wpe = Embedding(weight: Tensor.randomNormal([c.maxPositions, c.hiddenSize], standardDeviation: 0.01, using: &g))
-        h = ModuleList((0..<c.layerCount).map { _ in GPT2Block(c, using: &g) })
+    init(_ c: GPT2Configuration, _ w: inout WeightInitializer) {
+        wte = Embedding(weight: w.normal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02))
+        wpe = Embedding(weight: w.normal([c.maxPositions, c.hiddenSize], standardDeviation: 0.01))
+        h = ModuleList((0..<c.layerCount).map { _ in GPT2Block(c, &w) })
         lnF = LayerNorm(dimension: c.hiddenSize, epsilon: c.layerNormEpsilon)
     }
 
@@ -95,20 +95,19 @@ public final class GPT2LMHeadModel: CausalLanguageModel {
     /// The output head, or `nil` when tied to `transformer.wte` (GPT-2's default).
     public let lmHead: Linear?
 
-    /// A model initialised as Hugging Face's GPT-2: normal(0, 0.02), residual projections
-    /// scaled by `1/√(2·layers)`, biases 0, LayerNorms 1/0.
-    public init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+    /// A model initialised as Hugging Face's GPT-2: `N(0, 0.02²)` (positions 0.01), the
+    /// residual projections (`c_proj`) `N(0, (0.02/√(2·layers))²)`, biases 0, LayerNorms 1/0;
+    /// drawn from `g` in parameter order.
+    public convenience init(_ c: GPT2Configuration, using g: inout SeededGenerator) {
+        var w = WeightInitializer(generator: g)
+        self.init(c, &w)
+        g = w.generator!
+    }
+
+    init(_ c: GPT2Configuration, _ w: inout WeightInitializer) {
         gpt2 = c
-        transformer = GPT2Model(c, using: &g)
-        lmHead = c.tieWordEmbeddings ? nil
-            : Linear(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
-        let residualScale = 0.02 / Float(2 * c.layerCount).squareRoot()
-        for block in transformer.h {
-            block.attention.cProj.weight.value = Tensor.randomNormal(block.attention.cProj.weight.value.shape,
-                                                                     standardDeviation: residualScale, using: &g)
-            block.mlp.cProj.weight.value = Tensor.randomNormal(block.mlp.cProj.weight.value.shape,
-                                                               standardDeviation: residualScale, using: &g)
-        }
+        transformer = GPT2Model(c, &w)
+        lmHead = c.tieWordEmbeddings ? nil : w.linear(input: c.hiddenSize, output: c.vocabularySize, bias: false)
     }
 
     public var children: [(name: String, module: any Module)] {

@@ -210,8 +210,9 @@ public final class InferenceSession {
             }
         }
         normalize(x, into: h, rows: outputRows, w.finalNorm)
-        let shape = vector ? [w.vocabularySize] : [outputRows, w.vocabularySize]
-        if logits.shape != shape { logits = Tensor(uninitializedShape: shape) }
+        let fits = vector ? logits.rank == 1 && logits.shape[0] == w.vocabularySize
+                          : logits.rank == 2 && logits.shape[0] == outputRows && logits.shape[1] == w.vocabularySize
+        if !fits { logits = Tensor(uninitializedShape: vector ? [w.vocabularySize] : [outputRows, w.vocabularySize]) }
         logits.withUnsafeMutableBufferPointer { out in
             w.outputHead.apply(h, rows: outputRows, ldx: d, into: out.baseAddress!, ldy: w.vocabularySize, accumulate: false)
         }

@@ -135,6 +135,8 @@ public struct LlamaConfiguration: Codable, Equatable, Sendable {
         func fail(_ why: String) -> ModelLoadingError { .invalidConfiguration(reason: "llama: \(why)") }
         guard vocabularySize > 0, hiddenSize > 0, intermediateSize > 0, layerCount > 0, headCount > 0,
               keyValueHeadCount > 0, headSize > 0, maxPositions > 0 else { throw fail("sizes must be positive") }
+        guard [hiddenSize, intermediateSize, headCount * headSize, maxPositions, layerCount].allSatisfy({ $0 <= 1 << 20 }),
+              vocabularySize <= 1 << 22 else { throw fail("a size is implausibly large (corrupted configuration?)") }
         guard headCount % keyValueHeadCount == 0 else {
             throw fail("\(headCount) attention heads are not a multiple of \(keyValueHeadCount) key/value heads")
         }

@@ -17,12 +17,13 @@ public final class LlamaAttention: Module {
     public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
     let configuration: LlamaConfiguration
 
-    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+    init(_ c: LlamaConfiguration, _ w: inout WeightInitializer) {
         configuration = c
-        qProj = Linear(inputSize: c.hiddenSize, outputSize: c.headCount * c.headSize, bias: c.attentionBias, using: &g)
-        kProj = Linear(inputSize: c.hiddenSize, outputSize: c.keyValueHeadCount * c.headSize, bias: c.attentionBias, using: &g)
-        vProj = Linear(inputSize: c.hiddenSize, outputSize: c.keyValueHeadCount * c.headSize, bias: c.attentionBias, using: &g)
-        oProj = Linear(inputSize: c.headCount * c.headSize, outputSize: c.hiddenSize, bias: c.attentionBias, using: &g)
+        let (d, q, kv) = (c.hiddenSize, c.headCount * c.headSize, c.keyValueHeadCount * c.headSize)
+        qProj = w.linear(input: d, output: q, bias: c.attentionBias)
+        kProj = w.linear(input: d, output: kv, bias: c.attentionBias)
+        vProj = w.linear(input: d, output: kv, bias: c.attentionBias)
+        oProj = w.linear(input: q, output: d, bias: c.attentionBias)
     }
 
     public var children: [(name: String, module: any Module)] {
@@ -48,10 +49,10 @@ public final class LlamaAttention: Module {
 public final class LlamaMLP: Module {
     public let gateProj: Linear, upProj: Linear, downProj: Linear
 
-    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
-        gateProj = Linear(inputSize: c.hiddenSize, outputSize: c.intermediateSize, bias: c.mlpBias, using: &g)
-        upProj = Linear(inputSize: c.hiddenSize, outputSize: c.intermediateSize, bias: c.mlpBias, using: &g)
-        downProj = Linear(inputSize: c.intermediateSize, outputSize: c.hiddenSize, bias: c.mlpBias, using: &g)
+    init(_ c: LlamaConfiguration, _ w: inout WeightInitializer) {
+        gateProj = w.linear(input: c.hiddenSize, output: c.intermediateSize, bias: c.mlpBias)
+        upProj = w.linear(input: c.hiddenSize, output: c.intermediateSize, bias: c.mlpBias)
+        downProj = w.linear(input: c.intermediateSize, output: c.hiddenSize, bias: c.mlpBias)
     }
 
     public var children: [(name: String, module: any Module)] {
@@ -67,9 +68,9 @@ public final class LlamaDecoderLayer: Module {
     public let mlp: LlamaMLP
     public let inputLayerNorm: RMSNorm, postAttentionLayerNorm: RMSNorm
 
-    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
-        selfAttention = LlamaAttention(c, using: &g)
-        mlp = LlamaMLP(c, using: &g)
+    init(_ c: LlamaConfiguration, _ w: inout WeightInitializer) {
+        selfAttention = LlamaAttention(c, &w)
+        mlp = LlamaMLP(c, &w)
         inputLayerNorm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon)
         postAttentionLayerNorm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon)
     }
@@ -91,10 +92,9 @@ public final class LlamaModel: Module {
     public let layers: ModuleList<LlamaDecoderLayer>
     public let norm: RMSNorm
 
-    init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
-        // Hugging Face initialises every weight N(0, 0.02²) (`initializer_range`).
-        embedTokens = Embedding(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
-        layers = ModuleList((0..<c.layerCount).map { _ in LlamaDecoderLayer(c, using: &g) })
+    init(_ c: LlamaConfiguration, _ w: inout WeightInitializer) {
+        embedTokens = Embedding(weight: w.normal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02))
+        layers = ModuleList((0..<c.layerCount).map { _ in LlamaDecoderLayer(c, &w) })
         norm = RMSNorm(dimension: c.hiddenSize, epsilon: c.rmsNormEpsilon)
     }
 
@@ -112,19 +112,18 @@ public final class LlamaForCausalLM: CausalLanguageModel {
     /// Cosines and sines for every position up to `maxPositions`.
     public let rotary: RotaryTable
 
-    /// A model with weights initialised as Hugging Face does (normal, std 0.02; norms 1).
-    public init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+    /// A model with weights initialised as Hugging Face does (`initializer_range` 0.02: every
+    /// matrix `N(0, 0.02²)`, biases 0, norms 1), drawn from `g` in parameter order.
+    public convenience init(_ c: LlamaConfiguration, using g: inout SeededGenerator) {
+        var w = WeightInitializer(generator: g)
+        self.init(c, &w)
+        g = w.generator!
+    }
+
+    init(_ c: LlamaConfiguration, _ w: inout WeightInitializer) {
         llama = c
-        model = LlamaModel(c, using: &g)
-        lmHead = c.tieWordEmbeddings ? nil
-            : Linear(weight: Tensor.randomNormal([c.vocabularySize, c.hiddenSize], standardDeviation: 0.02, using: &g))
-        for layer in model.layers {
-            for linear in [layer.selfAttention.qProj, layer.selfAttention.kProj, layer.selfAttention.vProj,
-                           layer.selfAttention.oProj, layer.mlp.gateProj, layer.mlp.upProj, layer.mlp.downProj] {
-                linear.weight.value = Tensor.randomNormal(linear.weight.value.shape, standardDeviation: 0.02, using: &g)
-                linear.bias?.value = Tensor.zeros(linear.bias!.value.shape)
-            }
-        }
+        model = LlamaModel(c, &w)
+        lmHead = c.tieWordEmbeddings ? nil : w.linear(input: c.hiddenSize, output: c.vocabularySize, bias: false)
         rotary = RotaryTable(inverseFrequencies: c.rotaryInverseFrequencies, maxPositions: c.maxPositions)
     }
 

@@ -18,6 +18,8 @@ public enum ModelLoadingError: Error, LocalizedError, Equatable {
     case missingMetadata(file: String, key: String)
     /// The weights file itself is unreadable (truncated, corrupted); the underlying error's message.
     case unreadableWeights(file: String, reason: String)
+    /// The tokenizer stored with the model could not be read.
+    case unreadableTokenizer(file: String, reason: String)
     /// The path is neither a `.gguf` file nor a directory with `config.json`.
     case notAModel(path: String)
 
@@ -39,6 +41,8 @@ public enum ModelLoadingError: Error, LocalizedError, Equatable {
             return "\(file): metadata '\(key)' is missing or has the wrong type"
         case .unreadableWeights(let file, let reason):
             return "\(file): \(reason)"
+        case .unreadableTokenizer(let file, let reason):
+            return "\(file): cannot read the tokenizer: \(reason)"
         case .notAModel(let path):
             return "\(path): not a model (expected a .gguf file or a directory with config.json)"
         }

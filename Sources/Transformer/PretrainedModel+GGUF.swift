@@ -19,8 +19,7 @@ extension PretrainedModel {
             throw ModelLoadingError.missingMetadata(file: path, key: "general.architecture")
         }
         let configuration = try ggufConfiguration(file, architecture: architecture)
-        var generator = SeededGenerator(seed: 0)
-        let model = configuration.makeModel(using: &generator)
+        let model = configuration.makeModelForLoading()
         let names = Set(file.tensors.map(\.name))
         for (name, parameter) in model.namedParameters() {
             guard let (ggufName, transform) = ggufTensor(for: name, configuration: configuration) else {
@@ -37,8 +36,12 @@ extension PretrainedModel {
             }
             parameter.value = value
         }
-        let tokenizer = file.metadata.contains { $0.key == "tokenizer.ggml.tokens" }
-            ? try Tokenizer(gguf: URL(fileURLWithPath: path)) : nil
+        var tokenizer: Tokenizer?
+        if file.metadata.contains(where: { $0.key == "tokenizer.ggml.tokens" }) {
+            do { tokenizer = try Tokenizer(gguf: URL(fileURLWithPath: path)) } catch {
+                throw ModelLoadingError.unreadableTokenizer(file: path, reason: error.localizedDescription)
+            }
+        }
         return PretrainedModel(model: model, tokenizer: tokenizer, path: path)
     }
 

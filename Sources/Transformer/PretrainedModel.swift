@@ -44,12 +44,15 @@ public struct PretrainedModel {
         let configURL = folder.appendingPathComponent("config.json")
         let configuration = try readConfiguration(configURL)
         let weights = try SafetensorsCheckpoint(folder: folder)
-        var generator = SeededGenerator(seed: 0)
-        let model = configuration.makeModel(using: &generator)
+        let model = configuration.makeModelForLoading()
         try weights.load(into: model)
         let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
-        let tokenizer = FileManager.default.fileExists(atPath: tokenizerURL.path)
-            ? try Tokenizer(huggingFaceJSON: tokenizerURL) : nil
+        var tokenizer: Tokenizer?
+        if FileManager.default.fileExists(atPath: tokenizerURL.path) {
+            do { tokenizer = try Tokenizer(huggingFaceJSON: tokenizerURL) } catch {
+                throw ModelLoadingError.unreadableTokenizer(file: tokenizerURL.path, reason: error.localizedDescription)
+            }
+        }
         return PretrainedModel(model: model, tokenizer: tokenizer, path: path)
     }
 

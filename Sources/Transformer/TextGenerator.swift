@@ -126,8 +126,8 @@ public struct TextGenerator {
                 if let onText, !states[i].pendingOutput.isEmpty, !onText(i, states[i].takeOutput()) {
                     states[i].finish = .cancelled
                 }
-                if states[i].finish == nil, states[i].history.count >= session.capacity { states[i].finish = .contextFull }
                 if states[i].finish == nil, states[i].produced >= options.maxNewTokens { states[i].finish = .length }
+                if states[i].finish == nil, states[i].history.count >= session.capacity { states[i].finish = .contextFull }
                 if states[i].finish == nil { running.append((i, [token])) }
             }
             if running.isEmpty { break }
