@@ -13,6 +13,8 @@ Writes, under OUTPUT_DIR (default Tests/TransformerTests/Fixtures):
                                right-padded (attention_mask 0 on its tail), inputs in golden.json
   tiny-llama.gguf        the tiny Llama as llama.cpp's converter writes it: Q and K rows
                          permuted for llama.cpp's RoPE, norms F32, some matrices F16
+  tiny-gpt2.gguf         the tiny GPT-2 as llama.cpp's converter writes it: Conv1D weights
+                         transposed to [out, in], the embedding duplicated as output.weight
 
 Needs torch (the machine's CPU wheel, /opt/wheels/torch-*+cpu-*.whl), transformers, gguf;
 creates /tmp/lore-transformers-venv on first use. Tests never run this script.
@@ -145,14 +147,51 @@ def write_gguf(state, config, path):
     print(f"{os.path.basename(path)}: {len(state)} tensors")
 
 
+def write_gpt2_gguf(state, config, path):
+    import gguf
+    writer = gguf.GGUFWriter(path, "gpt2")
+    writer.add_name("tiny-gpt2")
+    writer.add_context_length(config["n_positions"])
+    writer.add_embedding_length(config["n_embd"])
+    writer.add_feed_forward_length(4 * config["n_embd"])
+    writer.add_block_count(config["n_layer"])
+    writer.add_head_count(config["n_head"])
+    writer.add_layer_norm_eps(config["layer_norm_epsilon"])
+    writer.add_vocab_size(config["vocab_size"])
+    per_layer = {"ln_1": "attn_norm", "attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output", "ln_2": "ffn_norm",
+                 "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down"}
+    top = {"transformer.wte.weight": "token_embd.weight", "transformer.wpe.weight": "position_embd.weight",
+           "transformer.ln_f.weight": "output_norm.weight", "transformer.ln_f.bias": "output_norm.bias"}
+    for hf, value in state.items():
+        w = value.numpy().astype(np.float32)
+        if hf in top:
+            name = top[hf]
+        else:
+            _, _, layer, *rest = hf.split(".")
+            module = ".".join(rest[:-1])
+            name = f"blk.{layer}.{per_layer[module]}.{rest[-1]}"
+            if rest[-1] == "weight" and module in ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"):
+                w = np.ascontiguousarray(w.T)
+        writer.add_tensor(name, w)
+        if name == "token_embd.weight":   # GPT-2's output is tied; the converter writes it twice
+            writer.add_tensor("output.weight", w)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    print(f"{os.path.basename(path)}: {len(state) + 1} tensors")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     state, config = llama("tiny-llama", seed=1)
     llama("tiny-llama-variant", seed=2, tie_word_embeddings=False, attention_bias=True, mlp_bias=True, head_dim=16,
           rope_theta=500000.0, rope_scaling=dict(rope_type="llama3", factor=8.0, low_freq_factor=1.0,
                                                   high_freq_factor=4.0, original_max_position_embeddings=16))
-    gpt2("tiny-gpt2", seed=3)
+    gpt2_state = gpt2("tiny-gpt2", seed=3)
     write_gguf(state, config, os.path.join(OUT, "tiny-llama.gguf"))
+    write_gpt2_gguf(gpt2_state, json.load(open(os.path.join(OUT, "tiny-gpt2", "config.json"))),
+                    os.path.join(OUT, "tiny-gpt2.gguf"))
 
 
 if __name__ == "__main__":
