@@ -147,9 +147,13 @@ extension PretrainedModel {
 /// layout (pairs `(i, i + Dh/2)`) to its own (pairs `(2i, 2i + 1)`): viewing a head's rows
 /// as `[2, Dh/2]` it transposes them to `[Dh/2, 2]`. This transposes back, per head; K uses
 /// the key/value head count. Works for weights `[H·Dh, in]` and biases `[H·Dh]`.
-public func unpermuteRotaryRows(_ w: Tensor, heads: Int) -> Tensor {
+public func unpermuteRotaryRows(_ w: Tensor, heads: Int) -> Tensor { reorderRotaryRows(w, heads: heads, toLlamaCpp: false) }
+
+/// Moves each head's rows between Hugging Face's order (`(j, i)`: half `j`, index `i`) and
+/// llama.cpp's (`(i, j)`), for weights `[H·Dh, in]` and biases `[H·Dh]`.
+func reorderRotaryRows(_ w: Tensor, heads: Int, toLlamaCpp: Bool) -> Tensor {
     let rows = w.shape[0], columns = w.rank == 2 ? w.shape[1] : 1
-    check(heads > 0 && rows % (2 * heads) == 0, "unpermuteRotaryRows: \(rows) rows do not split into \(heads) heads of even size")
+    check(heads > 0 && rows % (2 * heads) == 0, "rotary row order: \(rows) rows do not split into \(heads) heads of even size")
     let half = rows / heads / 2
     var out = Tensor(uninitializedShape: w.shape)
     w.withUnsafeBufferPointer { source in
@@ -157,8 +161,8 @@ public func unpermuteRotaryRows(_ w: Tensor, heads: Int) -> Tensor {
             for h in 0..<heads {
                 for i in 0..<half {
                     for j in 0..<2 {
-                        // GGUF row (h, i, j) holds Hugging Face row (h, j, i).
-                        let from = (h * half * 2 + i * 2 + j) * columns, to = (h * 2 * half + j * half + i) * columns
+                        let huggingFace = (h * 2 * half + j * half + i) * columns, llamaCpp = (h * half * 2 + i * 2 + j) * columns
+                        let (from, to) = toLlamaCpp ? (huggingFace, llamaCpp) : (llamaCpp, huggingFace)
                         for c in 0..<columns { target[to + c] = source[from + c] }
                     }
                 }
