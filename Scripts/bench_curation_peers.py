@@ -4,8 +4,9 @@
     python3 Scripts/bench_curation_peers.py --input-dir DIR [--limit-mb 10] [--workers 2] --json
 
 DIR holds the benchmark corpus as `shard-*.jsonl` files (`{"id", "text"}` per line), written by
-`lore-bench curation`. Only the first `--limit-mb` megabytes of each shard are used (the peers
-are one to two orders of magnitude slower than Lore; rates, not totals, are compared).
+`lore-bench curation`. `--limit-mb` keeps only the first megabytes of each shard (default: all)
+for quick runs; datatrove's executor costs about 20 s per run whatever the size, so rates from
+small samples are low.
 
 Work, as close to Lore's default pipeline as datatrove allows (what differs is listed):
   pipeline  datatrove on `--workers` processes (LocalPipelineExecutor, one task per shard):
@@ -192,7 +193,7 @@ def datasketch_minhash(input_folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--input-dir", required=True)
-    parser.add_argument("--limit-mb", type=float, default=10.0, help="megabytes read from each shard")
+    parser.add_argument("--limit-mb", type=float, default=1e6, help="megabytes read from each shard (default: all)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--work", choices=["pipeline", "minhash", "all"], default="all")
     parser.add_argument("--json", action="store_true")
