@@ -14,6 +14,7 @@ import Testing
 
     @Test func everyFieldReachesTheOutputUnchanged() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let input = writeFile(folder, "in.jsonl", """
         {"id": 1.50, "text": "Héllo wörld", "meta": {"source": "a", "tags": [1, 2e3, null, true]}, "z": -0}
         {"meta":{"nested":{"deep":[{"k":"v"}]}},"text":"second \\"quoted\\" \\u00e9","id":"b-2"}
@@ -30,6 +31,7 @@ import Testing
 
     @Test func crlfLineEndingsBOMAndAMissingFinalNewlineAreRead() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let input = writeFile(folder, "in.jsonl", [0xEF, 0xBB, 0xBF] + Array("{\"text\":\"a\"}\r\n\r\n{\"text\":\"b\\r\\n\"}\r\n{\"text\":\"c\"}".utf8))
         let (summary, lines, rejects) = try run([input], in: folder)
         #expect(lines == [#"{"text":"a"}"#, #"{"text":"b\r\n"}"#, #"{"text":"c"}"#])
@@ -39,6 +41,7 @@ import Testing
 
     @Test func malformedLinesGoToTheRejectsFileWithLineAndReason() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         var bytes: [UInt8] = Array("{\"text\":\"good one\"}\n".utf8)
         bytes += Array("{\"text\":\"bad ".utf8) + [0xFF, 0xFE] + Array("\"}\n".utf8)      // line 2
         bytes += Array("{\"text\": \"unterminated}\n".utf8)                               // line 3
@@ -66,6 +69,7 @@ import Testing
 
     @Test func aFiftyMegabyteLineIsReportedAndTheRestIsProcessed() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         var bytes = Array("{\"text\":\"before\"}\n{\"text\":\"".utf8)
         bytes += [UInt8](repeating: UInt8(ascii: "x"), count: 50 << 20)
         bytes += Array("\"}\r\n{\"text\":\"after\"}\n".utf8)
@@ -80,6 +84,7 @@ import Testing
 
     @Test func anEmptyFileIsReportedAndOtherInputsAreProcessed() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let empty = writeFile(folder, "empty.jsonl", [])
         let full = writeFile(folder, "full.jsonl", "{\"text\":\"x\"}\n")
         let (summary, lines, _) = try run([empty, full], in: folder)
@@ -90,6 +95,7 @@ import Testing
 
     @Test func aMissingInputIsATypedErrorNamingIt() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("nope.jsonl").path
         #expect(throws: CurationError.unreadableInput(path: path, reason: "No such file or directory")) {
             _ = try run([path], in: folder)
@@ -98,6 +104,7 @@ import Testing
 
     @Test func textFilesArePlainParagraphs() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let input = writeFile(folder, "play.txt", "ACT I.\r\n\r\nBer.\r\nWho's there?\r\n  \t \r\nFran.\nNay, answer me.\n\n\n")
         let (_, lines, _) = try run([input], in: folder)
         #expect(lines == [#"{"id":"play.txt:1","text":"ACT I."}"#,
@@ -107,6 +114,7 @@ import Testing
 
     @Test func theTextFieldIsConfigurable() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let input = writeFile(folder, "in.jsonl", "{\"text\":\"not this\",\"content\":\"  this  one \"}\n")
         var config = bareConfig()
         config.textField = "content"
@@ -118,6 +126,7 @@ import Testing
     @Test func readerCutsLongFilesIntoShardsAcrossBufferBoundaries() throws {
         // Lines straddle the 1 MiB read buffer and shards hold 7 documents.
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let texts = (0..<3000).map { "document \($0) " + String(repeating: "w\($0 % 10) ", count: $0 % 97) }
         let body = texts.map { "{\"text\":\"\($0)\"}\n" }.joined()
         let input = writeFile(folder, "in.jsonl", body)

@@ -76,6 +76,7 @@ final class LateDuplicateStage: CorpusStage, @unchecked Sendable {
 
     @Test func filesGoThroughTwoPassesWithASpoolThatIsDeletedAfterwards() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let input = writeFile(folder, "in.jsonl", Self.texts.enumerated().map { #"{"n":\#($0),"text":"\#($1)"}"# + "\n" }.joined())
         let output = folder.appendingPathComponent("out.jsonl").path
         var config = bareConfig(threads: 2)

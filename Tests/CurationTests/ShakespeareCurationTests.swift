@@ -15,6 +15,7 @@ import _TestSupport
     @Test(TestAssets.requires(.shakespeareTexts))
     func theDefaultPipelineKeepsNinetyPercentOfTheParagraphs() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathComponent("shakespeare.jsonl").path
         let summary = try CurationPipeline(config: .prose).run(inputs: try Self.plays(), output: output)
         let read = summary.documentsIn
@@ -56,6 +57,7 @@ import _TestSupport
             }
         }
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let plantedFile = writeFile(folder, "planted.jsonl", planted.joined(separator: "\n") + "\n")
         let output = folder.appendingPathComponent("out.jsonl").path
         var config = CurationConfig.prose

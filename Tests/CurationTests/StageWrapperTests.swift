@@ -55,6 +55,7 @@ import Testing
 
     @Test func decontaminationDropsOrFlagsDocumentsSharingThirteenWords() throws {
         let folder = curationTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let question = "Which of the following best describes the function of the mitochondria in a eukaryotic cell"
         let evaluation = writeFile(folder, "eval.jsonl", #"{"question": "\#(question)?", "choices": ["energy", "storage"], "answer": 0}"# + "\n")
         let texts = ["Students often ask: \(question.lowercased())? The answer is energy.", "An unrelated paragraph about the weather in spring."]
