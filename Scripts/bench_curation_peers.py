@@ -139,7 +139,7 @@ def datatrove_pipeline(input_folder, work, workers, shards):
                                   language=TOKENIZER)
     repetition = GopherRepetitionFilter(language=TOKENIZER)
     logs = os.path.join(work, "logs")
-    common = dict(workers=workers, logging_dir=None, skip_completed=False)
+    common = dict(workers=workers, logging_dir=os.path.join(work, "logs"), skip_completed=False)
     run(LocalPipelineExecutor(pipeline=[JsonlReader(input_folder), FTFYFormatter(),
                                         ExactDedupSignature(os.path.join(work, "exact_sigs"), config=exact)],
                               tasks=shards, **common))
@@ -154,7 +154,7 @@ def datatrove_pipeline(input_folder, work, workers, shards):
 
 
 def minhash_stages(input_folder, work, workers, shards, config, prefix):
-    common = dict(workers=workers, logging_dir=None, skip_completed=False)
+    common = dict(workers=workers, logging_dir=os.path.join(work, "logs"), skip_completed=False)
     sigs, buckets, ids = (os.path.join(work, f"{prefix}_{name}") for name in ("sigs", "buckets", "ids"))
     run(LocalPipelineExecutor(pipeline=[JsonlReader(input_folder),
                                         MinhashDedupSignature(sigs, config=config, language=TOKENIZER)],

@@ -135,10 +135,9 @@ enum CurationBenchmarks {
         let perShard = (records.count + 3) / 4
         for shard in 0..<4 {
             let slice = records[min(records.count, shard * perShard)..<min(records.count, (shard + 1) * perShard)]
-            FileManager.default.createFile(atPath: folder.appendingPathComponent("shard-\(shard).jsonl").path,
-                                           contents: Data(slice.flatMap { $0 }))
+            createOrStop(folder.appendingPathComponent("shard-\(shard).jsonl").path, contents: Data(slice.flatMap { $0 }))
         }
-        FileManager.default.createFile(atPath: done.path, contents: Data())
+        createOrStop(done.path, contents: Data())
         note("# wrote \(records.count) documents (\(copy) copies, \(String(format: "%.1f", Double(total) / 1e6)) MB) to \(folder.path)")
         return folder
     }
@@ -203,7 +202,7 @@ enum CurationBenchmarks {
         let pipe = Pipe()
         process.standardOutput = pipe
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("lore-bench-curation-peers.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        createOrStop(log.path, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: log.path)
         note("# running the peers (datatrove, datasketch); their log: \(log.path)")
         do { try process.run() } catch {
@@ -256,4 +255,9 @@ struct SplitMix64 {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// Creates (or truncates) a file, stopping the benchmark with the path when it cannot.
+private func createOrStop(_ path: String, contents: Data?) {
+    guard FileManager.default.createFile(atPath: path, contents: contents) else { fatalError("lore-bench: cannot write \(path)") }
 }

@@ -14,7 +14,7 @@ func curationTemporaryFolder(_ name: String = #function) -> URL {
 @discardableResult
 func writeFile(_ folder: URL, _ name: String, _ bytes: [UInt8]) -> String {
     let url = folder.appendingPathComponent(name)
-    FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+    if !FileManager.default.createFile(atPath: url.path, contents: Data(bytes)) { fatalError("cannot write \(url.path)") }
     return url.path
 }
 

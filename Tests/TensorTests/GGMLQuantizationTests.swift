@@ -164,7 +164,7 @@ struct GGMLQuantizationTests {
     @Test("quantizing zeros or odd values never traps")
     func quantizeOddValues() throws {
         let odd: [Float] = [0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
-            + [Float](repeating: 1e-44, count: 26)
+            + [Float](repeating: Float(bitPattern: 7), count: 26)  // 7·2⁻¹⁴⁹ ≈ 1e-44, subnormal
         for values in [[Float](repeating: 0, count: 32), odd] {
             let sizes = try values.withUnsafeBufferPointer { x in
                 [try Tensor.quantizeQ8_0(x).count, try Tensor.quantizeQ4_0(x).count, try Tensor.quantizeQ4_1(x).count]
