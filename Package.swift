@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         .target(name: "Transformer", dependencies: ["Autograd", "Tokenizer", "GGUF"], swiftSettings: nativeSIMD),
         .target(name: "Evaluation", dependencies: ["Transformer", "Tokenizer"], swiftSettings: nativeSIMD),
-        .target(name: "Curation", dependencies: ["Tokenizer"], swiftSettings: nativeSIMD),
+        .target(name: "Curation", dependencies: ["Tokenizer", "Assets"], swiftSettings: nativeSIMD),
 
         // Helpers shared by tests (asset lookup, assertClose).
         .target(name: "_TestSupport", dependencies: ["Tensor", "Autograd", "Assets"]),

@@ -1,3 +1,5 @@
+import Assets
+import Foundation
 /// Finds and rewrites personal and secret information (e-mail addresses, phone numbers,
 /// IP addresses, card numbers, US SSNs, IBANs, keys and tokens, credentials in URLs) with
 /// hand-written scanners over the UTF-8 bytes of a text.
@@ -25,8 +27,8 @@ public struct PIIRedactor: Sendable {
     ///   - types: the types to look for (default all of ``PIIType``).
     ///   - mode: how to rewrite them (default `.replace`, giving `<TYPE>`).
     public init(types: Set<PIIType> = Set(PIIType.allCases), mode: PIIRedactionMode = .replace) {
-        if case .hash(_, let digits) = mode, !(1...16).contains(digits) {
-            fatalError("PIIRedactor: hash hexDigits must be in 1...16, got \(digits)")
+        if case .hash(_, let digits) = mode, !(1...64).contains(digits) {
+            fatalError("PIIRedactor: hash hexDigits must be in 1...64, got \(digits)")
         }
         self.types = types
         self.mode = mode
@@ -79,30 +81,22 @@ public struct PIIRedactor: Sendable {
             }
             return masked
         case .hash(let salt, let digits):
-            let digest = Self.keyedDigest(salt: salt, value: match.value)
-            let hex = String(digest, radix: 16)
-            let padded = String(repeating: "0", count: 16 - hex.count) + hex
-            return "<\(match.type.rawValue):\(padded.prefix(digits))>"
+            return "<\(match.type.rawValue):\(Self.keyedDigest(salt: salt, value: match.value).prefix(digits))>"
         }
     }
 
-    /// The keyed digest behind ``PIIRedactionMode/hash(salt:hexDigits:)``: 64-bit FNV-1a over
-    /// the UTF-8 bytes of `salt`, one 0xFF byte (never in UTF-8), then `value`.
+    /// The keyed digest behind ``PIIRedactionMode/hash(salt:hexDigits:)``: SHA-256 (FIPS 180-4)
+    /// of the UTF-8 bytes of `salt`, one 0xFF byte (never in UTF-8, so salt and value cannot
+    /// run into each other), then `value`, as 64 lower-case hex digits.
     ///
-    /// Not cryptographic: it keeps equal values equal and different ones apart, but someone
-    /// who knows the salt can test guesses quickly (as with any salted hash of a small space
-    /// such as phone numbers); keep the salt secret. (A SHA-256 here is planned once the
-    /// package's SHA-256 is reachable from `Curation`.)
-    public static func keyedDigest(salt: String, value: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        @inline(__always) func mix(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        for byte in salt.utf8 { mix(byte) }
-        mix(0xFF)
-        for byte in value.utf8 { mix(byte) }
-        return hash
+    /// Keep the salt secret: with it, a small space such as phone numbers can be searched by
+    /// brute force, as with any salted hash.
+    public static func keyedDigest(salt: String, value: String) -> String {
+        var hasher = SHA256()
+        hasher.update(Data(salt.utf8))
+        hasher.update(Data([0xFF]))
+        hasher.update(Data(value.utf8))
+        return hasher.hexDigest()
     }
 
     /// Keeps the longest of overlapping candidates (then the earliest, then the first type),

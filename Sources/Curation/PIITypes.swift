@@ -68,9 +68,9 @@ public enum PIIRedactionMode: Sendable, Equatable {
     /// digits are masked and the rest stays (`***-**-****`, `****@*******.***`).
     /// NeMo Curator's `mask` masks everything with `*`: `.mask()`.
     case mask(character: Character = "*", keepSeparators: Bool = false)
-    /// `<TYPE:hex>`: the first `hexDigits` (1–16) hex digits of
-    /// ``PIIRedactor/keyedDigest(salt:value:)`` of the matched text, so equal values map to
-    /// equal placeholders within one salt.
+    /// `<TYPE:hex>`: the first `hexDigits` (1–64) hex digits of
+    /// ``PIIRedactor/keyedDigest(salt:value:)`` (salted SHA-256) of the matched text, so equal
+    /// values map to equal placeholders within one salt (NeMo Curator's `hash` action).
     case hash(salt: String, hexDigits: Int = 16)
 }
 

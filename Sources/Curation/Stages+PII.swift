@@ -45,8 +45,8 @@ public struct PIIConfig: Codable, Sendable, Equatable {
             }
             return PIIRedactor(types: set, mode: .mask(character: character, keepSeparators: keepSeparators))
         case "hash":
-            guard (1...16).contains(hexDigits) else {
-                throw CurationError.invalidSetting(key: "pii.hex_digits", reason: "must be in 1…16, got \(hexDigits)")
+            guard (1...64).contains(hexDigits) else {
+                throw CurationError.invalidSetting(key: "pii.hex_digits", reason: "must be in 1…64, got \(hexDigits)")
             }
             return PIIRedactor(types: set, mode: .hash(salt: salt, hexDigits: hexDigits))
         default:

@@ -86,11 +86,12 @@ import _TestSupport
         #expect(placeholders[0].count == 16)   // "<EMAIL:" + 8 hex + ">"
         let b = PIIRedactor(mode: .hash(salt: "salt", hexDigits: 8)).redact(text).text
         #expect(b != out)
-        // The digest is FNV-1a 64 over salt, 0xFF, value: values computed with a few lines of Python.
-        #expect(PIIRedactor.keyedDigest(salt: "", value: "") == 0xaf64_724c_8602_eb6e)
-        #expect(PIIRedactor.keyedDigest(salt: "pepper", value: "x@example.com") == 0x027f_88f6_4771_b47f)
-        // Leading zeros are kept: 16 hex digits → "027f88f64771b47f".
-        #expect(PIIRedactor(mode: .hash(salt: "pepper")).redact("x@example.com").text == "<EMAIL:027f88f64771b47f>")
+        // The digest is SHA-256 over salt, 0xFF, value (Python: hashlib.sha256(b"pepper\xffx@example.com")).
+        #expect(PIIRedactor.keyedDigest(salt: "", value: "") == "a8100ae6aa1940d0b663bb31cd466142ebbdbd5187131b92d93818987832eb89")
+        #expect(PIIRedactor.keyedDigest(salt: "pepper", value: "x@example.com") == "2b8977e8f75b42bca24e9c4ff5dc79de119c5ac2920428c5f86f0ffd01c587c9")
+        #expect(PIIRedactor(mode: .hash(salt: "pepper")).redact("x@example.com").text == "<EMAIL:2b8977e8f75b42bc>")
+        #expect(PIIRedactor(mode: .hash(salt: "pepper", hexDigits: 64)).redact("x@example.com").text
+                == "<EMAIL:2b8977e8f75b42bca24e9c4ff5dc79de119c5ac2920428c5f86f0ffd01c587c9>")
         #expect(a.redact(text).text == out)
     }
 
