@@ -95,12 +95,16 @@ public struct TextGenerator {
     }
 
     /// Generates after each prompt of a batch at once (prompts of any lengths); each stops on
-    /// its own. Draws come from one generator per prompt, seeded `seed + index`.
+    /// its own. Draws come from one generator per prompt, seeded `seed + index`. A prompt as
+    /// long as the model's context or longer keeps only its last `positions − 1` tokens.
     ///
     /// - Parameter onText: `(prompt index, text)`; return `false` to stop that prompt.
     public func generate(batch prompts: [[Int32]], options: GenerationOptions = .init(),
                          onText: ((Int, String) -> Bool)? = nil) -> [Generation] {
         check(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "TextGenerator: every prompt needs at least one token")
+        // A prompt longer than the model's context keeps its last `positions − 1` tokens.
+        let positions = model.configuration.maxPositions
+        let prompts = prompts.map { $0.count < positions ? $0 : Array($0.suffix(Swift.max(1, positions - 1))) }
         let longest = prompts.map(\.count).max()!
         let capacity = Swift.min(model.configuration.maxPositions, longest + Swift.max(options.maxNewTokens, 0))
         let session = InferenceSession(model: model, sequences: prompts.count, capacity: Swift.max(capacity, longest))

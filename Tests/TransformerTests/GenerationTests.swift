@@ -114,3 +114,14 @@ import _TestSupport
         #expect(penalised.next(logits: Tensor([-1, -2]), history: [0]) == 1)   // -3 < -2
     }
 }
+
+extension GenerationTests {
+    /// A prompt longer than the context keeps its tail instead of stopping the program.
+    @Test func overlongPromptKeepsItsTail() {
+        let generator = TextGenerator(model: Self.model(), tokenizer: Self.tokenizer)
+        let long = (0..<200).map { Int32(1 + $0 % 200) }          // tiny preset: 128 positions
+        let result = generator.generate(promptIDs: long, options: .init(maxNewTokens: 5, stopTokenIDs: []))
+        #expect(result.promptTokens == 127)
+        #expect(result.tokens.count == 1 && result.finishReason == .contextFull)
+    }
+}
