@@ -11,9 +11,13 @@ import Tensor
 // Input: wte[token] + wpe[position].
 
 /// Multi-head causal self-attention with a fused q|k|v projection.
-public final class GPT2Attention: Module {
+public final class GPT2Attention: Module, LoRAHost {
     public let cAttn: Conv1D, cProj: Conv1D
     let configuration: GPT2Configuration
+    var adapters: [String: LoRAAdapter] = [:]
+    var projections: [(name: String, weight: Parameter, inputOutput: Bool)] {
+        [("c_attn", cAttn.weight, true), ("c_proj", cProj.weight, true)]
+    }
 
     init(_ c: GPT2Configuration, _ w: inout WeightInitializer) {
         configuration = c
@@ -21,22 +25,27 @@ public final class GPT2Attention: Module {
         cProj = w.conv1D(input: c.hiddenSize, output: c.hiddenSize, standardDeviation: c.residualStandardDeviation)
     }
 
-    public var children: [(name: String, module: any Module)] { [("c_attn", cAttn), ("c_proj", cProj)] }
+    public var children: [(name: String, module: any Module)] { [("c_attn", cAttn), ("c_proj", cProj)] + adapterChildren }
 
     func callAsFunction(_ x: Variable, batch: TokenBatch) -> Variable {
         let c = configuration, (b, t) = (batch.batchSize, batch.length)
-        let parts = cAttn(x).split(alongAxis: 2, sizes: [c.hiddenSize, c.hiddenSize, c.hiddenSize])
+        let parts = adapted("c_attn", cAttn(x), x).split(alongAxis: 2, sizes: [c.hiddenSize, c.hiddenSize, c.hiddenSize])
         func heads(_ y: Variable) -> Variable { y.reshaped([b, t, c.headCount, c.headSize]).transposed(1, 2) }
         let (q, k, v) = (heads(parts[0]), heads(parts[1]), heads(parts[2]))
         let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask)
-        return cProj(attended.transposed(1, 2).reshaped([b, t, c.hiddenSize]))
+        let merged = attended.transposed(1, 2).reshaped([b, t, c.hiddenSize])
+        return adapted("c_proj", cProj(merged), merged)
     }
 }
 
 /// The GELU MLP: `c_proj(gelu(c_fc(x)))`.
-public final class GPT2MLP: Module {
+public final class GPT2MLP: Module, LoRAHost {
     public let cFc: Conv1D, cProj: Conv1D
     let approximation: GELUApproximation
+    var adapters: [String: LoRAAdapter] = [:]
+    var projections: [(name: String, weight: Parameter, inputOutput: Bool)] {
+        [("c_fc", cFc.weight, true), ("c_proj", cProj.weight, true)]
+    }
 
     init(_ c: GPT2Configuration, _ w: inout WeightInitializer) {
         cFc = w.conv1D(input: c.hiddenSize, output: c.intermediateSize)
@@ -44,9 +53,12 @@ public final class GPT2MLP: Module {
         approximation = c.activation == .gelu ? .none : .tanh
     }
 
-    public var children: [(name: String, module: any Module)] { [("c_fc", cFc), ("c_proj", cProj)] }
+    public var children: [(name: String, module: any Module)] { [("c_fc", cFc), ("c_proj", cProj)] + adapterChildren }
 
-    func callAsFunction(_ x: Variable) -> Variable { cProj(cFc(x).gelu(approximation: approximation)) }
+    func callAsFunction(_ x: Variable) -> Variable {
+        let h = adapted("c_fc", cFc(x), x).gelu(approximation: approximation)
+        return adapted("c_proj", cProj(h), h)
+    }
 }
 
 /// One pre-norm GPT-2 block.
@@ -132,16 +144,14 @@ public final class GPT2LMHeadModel: CausalLanguageModel {
 
     public var inferenceWeights: InferenceWeights {
         let c = gpt2
-        func conv(_ l: Conv1D) -> InferenceWeights.Projection {
-            .init(weight: l.weight.value, bias: l.bias.value, layout: .inputOutput)
-        }
         let blocks = transformer.h.map { block in
-            InferenceWeights.Block(
+            let (a, m) = (block.attention, block.mlp)
+            return InferenceWeights.Block(
                 attentionNorm: .init(weight: block.ln1.weight.value, bias: block.ln1.bias?.value),
-                queryKeyValue: [conv(block.attention.cAttn)],
-                attentionOutput: conv(block.attention.cProj),
+                queryKeyValue: [.init(conv: a.cAttn, adapter: a.adapters["c_attn"])],
+                attentionOutput: .init(conv: a.cProj, adapter: a.adapters["c_proj"]),
                 mlpNorm: .init(weight: block.ln2.weight.value, bias: block.ln2.bias?.value),
-                mlp: .gelu(up: conv(block.mlp.cFc), down: conv(block.mlp.cProj),
+                mlp: .gelu(up: .init(conv: m.cFc, adapter: m.adapters["c_fc"]), down: .init(conv: m.cProj, adapter: m.adapters["c_proj"]),
                            approximation: c.activation == .gelu ? .none : .tanh))
         }
         return InferenceWeights(

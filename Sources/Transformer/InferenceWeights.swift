@@ -34,7 +34,17 @@ public struct InferenceWeights: @unchecked Sendable {
             self.layout = layout
         }
 
-        init(linear: Linear) { self.init(weight: linear.weight.value, bias: linear.bias?.value, layout: .outputInput) }
+        /// A `Linear`, with an unmerged LoRA adapter's update added into a copy of the weight.
+        init(linear: Linear, adapter: LoRAAdapter? = nil) {
+            let weight = adapter.flatMap { $0.isMerged ? nil : linear.weight.value + $0.update } ?? linear.weight.value
+            self.init(weight: weight, bias: linear.bias?.value, layout: .outputInput)
+        }
+
+        /// A GPT-2 `Conv1D` (`[in, out]`), with an unmerged adapter's update added likewise.
+        init(conv: Conv1D, adapter: LoRAAdapter? = nil) {
+            let weight = adapter.flatMap { $0.isMerged ? nil : conv.weight.value + $0.update.transposed() } ?? conv.weight.value
+            self.init(weight: weight, bias: conv.bias.value, layout: .inputOutput)
+        }
 
         public var inputSize: Int { layout == .outputInput ? weight.shape[1] : weight.shape[0] }
         public var outputSize: Int { layout == .outputInput ? weight.shape[0] : weight.shape[1] }

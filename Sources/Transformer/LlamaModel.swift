@@ -13,9 +13,13 @@ import Tensor
 // un-permuted into it at load.
 
 /// Grouped-query self-attention with rotary positions.
-public final class LlamaAttention: Module {
+public final class LlamaAttention: Module, LoRAHost {
     public let qProj: Linear, kProj: Linear, vProj: Linear, oProj: Linear
     let configuration: LlamaConfiguration
+    var adapters: [String: LoRAAdapter] = [:]
+    var projections: [(name: String, weight: Parameter, inputOutput: Bool)] {
+        [("q_proj", qProj.weight, false), ("k_proj", kProj.weight, false), ("v_proj", vProj.weight, false), ("o_proj", oProj.weight, false)]
+    }
 
     init(_ c: LlamaConfiguration, _ w: inout WeightInitializer) {
         configuration = c
@@ -27,7 +31,7 @@ public final class LlamaAttention: Module {
     }
 
     public var children: [(name: String, module: any Module)] {
-        [("q_proj", qProj), ("k_proj", kProj), ("v_proj", vProj), ("o_proj", oProj)]
+        [("q_proj", qProj), ("k_proj", kProj), ("v_proj", vProj), ("o_proj", oProj)] + adapterChildren
     }
 
     /// `[B, T, D] → [B, T, D]`.
@@ -37,17 +41,22 @@ public final class LlamaAttention: Module {
             y.reshaped([b, t, count, c.headSize]).transposed(1, 2)
         }
         let positions = batch.resolvedPositions
-        let q = rotaryEmbedding(heads(qProj(x), c.headCount), positions: positions, table: rotary)
-        let k = rotaryEmbedding(heads(kProj(x), c.keyValueHeadCount), positions: positions, table: rotary)
-        let v = heads(vProj(x), c.keyValueHeadCount)
+        let q = rotaryEmbedding(heads(adapted("q_proj", qProj(x), x), c.headCount), positions: positions, table: rotary)
+        let k = rotaryEmbedding(heads(adapted("k_proj", kProj(x), x), c.keyValueHeadCount), positions: positions, table: rotary)
+        let v = heads(adapted("v_proj", vProj(x), x), c.keyValueHeadCount)
         let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask)
-        return oProj(attended.transposed(1, 2).reshaped([b, t, c.headCount * c.headSize]))
+        let merged = attended.transposed(1, 2).reshaped([b, t, c.headCount * c.headSize])
+        return adapted("o_proj", oProj(merged), merged)
     }
 }
 
 /// The SwiGLU MLP: `down(silu(gate(x)) ⊙ up(x))`.
-public final class LlamaMLP: Module {
+public final class LlamaMLP: Module, LoRAHost {
     public let gateProj: Linear, upProj: Linear, downProj: Linear
+    var adapters: [String: LoRAAdapter] = [:]
+    var projections: [(name: String, weight: Parameter, inputOutput: Bool)] {
+        [("gate_proj", gateProj.weight, false), ("up_proj", upProj.weight, false), ("down_proj", downProj.weight, false)]
+    }
 
     init(_ c: LlamaConfiguration, _ w: inout WeightInitializer) {
         gateProj = w.linear(input: c.hiddenSize, output: c.intermediateSize, bias: c.mlpBias)
@@ -56,10 +65,13 @@ public final class LlamaMLP: Module {
     }
 
     public var children: [(name: String, module: any Module)] {
-        [("gate_proj", gateProj), ("up_proj", upProj), ("down_proj", downProj)]
+        [("gate_proj", gateProj), ("up_proj", upProj), ("down_proj", downProj)] + adapterChildren
     }
 
-    func callAsFunction(_ x: Variable) -> Variable { downProj(swiglu(gate: gateProj(x), up: upProj(x))) }
+    func callAsFunction(_ x: Variable) -> Variable {
+        let h = swiglu(gate: adapted("gate_proj", gateProj(x), x), up: adapted("up_proj", upProj(x), x))
+        return adapted("down_proj", downProj(h), h)
+    }
 }
 
 /// One pre-norm decoder block.
@@ -146,16 +158,17 @@ public final class LlamaForCausalLM: CausalLanguageModel {
 
     public var inferenceWeights: InferenceWeights {
         let c = llama
-        func projection(_ l: Linear) -> InferenceWeights.Projection { .init(linear: l) }
         let blocks = model.layers.map { layer in
-            InferenceWeights.Block(
+            let (a, m) = (layer.selfAttention, layer.mlp)
+            return InferenceWeights.Block(
                 attentionNorm: .init(weight: layer.inputLayerNorm.weight.value, bias: nil),
-                queryKeyValue: [projection(layer.selfAttention.qProj), projection(layer.selfAttention.kProj),
-                                projection(layer.selfAttention.vProj)],
-                attentionOutput: projection(layer.selfAttention.oProj),
+                queryKeyValue: [.init(linear: a.qProj, adapter: a.adapters["q_proj"]), .init(linear: a.kProj, adapter: a.adapters["k_proj"]),
+                                .init(linear: a.vProj, adapter: a.adapters["v_proj"])],
+                attentionOutput: .init(linear: a.oProj, adapter: a.adapters["o_proj"]),
                 mlpNorm: .init(weight: layer.postAttentionLayerNorm.weight.value, bias: nil),
-                mlp: .swiglu(gate: projection(layer.mlp.gateProj), up: projection(layer.mlp.upProj),
-                             down: projection(layer.mlp.downProj)))
+                mlp: .swiglu(gate: .init(linear: m.gateProj, adapter: m.adapters["gate_proj"]),
+                             up: .init(linear: m.upProj, adapter: m.adapters["up_proj"]),
+                             down: .init(linear: m.downProj, adapter: m.adapters["down_proj"])))
         }
         return InferenceWeights(
             hiddenSize: c.hiddenSize, headCount: c.headCount, keyValueHeadCount: c.keyValueHeadCount,

@@ -21,7 +21,7 @@ extension PretrainedModel {
         let configuration = try ggufConfiguration(file, architecture: architecture)
         let model = configuration.makeModelForLoading()
         let names = Set(file.tensors.map(\.name))
-        for (name, parameter) in model.namedParameters() {
+        for (name, parameter) in model.baseParameters() {
             guard let (ggufName, transform) = ggufTensor(for: name, configuration: configuration) else {
                 throw ModelLoadingError.missingTensor(file: path, tensor: name)
             }

@@ -25,7 +25,8 @@ extension PretrainedModel {
 
     /// Writes a Hugging Face model directory that `transformers` loads: `config.json`,
     /// `model.safetensors` (parameter names as loaded, a tied embedding written once, Q and K in
-    /// Hugging Face's layout), `generation_config.json`, and — when there is a tokenizer —
+    /// Hugging Face's layout; LoRA adapters are not included — merge them first, or save them
+    /// with ``CausalLanguageModel/saveLoRA(to:configuration:)``), `generation_config.json`, and — when there is a tokenizer —
     /// `tokenizer.json` and `tokenizer_config.json` (with the chat template).
     ///
     /// The files are written into a temporary sibling folder that replaces `folder` only once
@@ -45,7 +46,9 @@ extension PretrainedModel {
             case .gpt2(let c): config = try encoder.encode(c)
             }
             try config.write(to: staging.appendingPathComponent("config.json"))
-            try model.save(to: staging.appendingPathComponent("model.safetensors"), dtype: dtype)
+            // The base weights only: merge adapters first to keep their effect.
+            try Safetensors.write(model.baseParameters().map { ($0.name, $0.parameter.value) },
+                                  to: staging.appendingPathComponent("model.safetensors"), dtype: dtype, metadata: ["format": "pt"])
             var generation: [String: Any] = ["_from_model_config": true]
             if let bos = model.configuration.bosTokenID ?? tokenizer?.bosTokenID { generation["bos_token_id"] = bos }
             let eos = model.configuration.eosTokenIDs.isEmpty ? (tokenizer?.eosTokenID.map { [$0] } ?? []) : model.configuration.eosTokenIDs
@@ -104,7 +107,7 @@ extension PretrainedModel {
         if let tokenizer {
             for (key, value) in try tokenizer.ggufMetadata() { writer.set(key, value) }
         }
-        for (hfName, parameter) in model.namedParameters() {
+        for (hfName, parameter) in model.baseParameters() {
             guard let (ggufName, _) = PretrainedModel.ggufTensor(for: hfName, configuration: configuration) else {
                 throw ModelSavingError.unsupportedFeature(path: url.path, feature: "tensor '\(hfName)' has no GGUF name")
             }

@@ -161,7 +161,7 @@ struct SafetensorsCheckpoint {
     /// the file and tensor. GPT-2 checkpoints saved from `GPT2Model` (keys without the
     /// `transformer.` prefix) are accepted; a stored `lm_head.weight` of a tied model is ignored.
     func load(into model: any CausalLanguageModel) throws {
-        for (name, parameter) in model.namedParameters() {
+        for (name, parameter) in model.baseParameters() {
             var key = name
             if files[key] == nil, name.hasPrefix("transformer."), files[String(name.dropFirst("transformer.".count))] != nil {
                 key = String(name.dropFirst("transformer.".count))
