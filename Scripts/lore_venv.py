@@ -4,8 +4,9 @@ packages a script needs, creating it on first use.
     from lore_venv import ensure_packages
     ensure_packages("/tmp/lore-gguf-venv", imports=["gguf", "numpy"], install=["gguf", "numpy"])
 
-If the modules import already, nothing happens. Otherwise the venv is created (once), the
-packages are installed with pip, and the calling script re-executes itself inside it.
+If the modules import already, nothing happens. Otherwise the venv is created (once) or, when
+it exists but lacks a module, completed; the packages are installed with pip, and the calling
+script re-executes itself inside it.
 """
 import importlib
 import os
@@ -27,5 +28,9 @@ def ensure_packages(venv, imports, install):
     if not os.path.exists(python):
         print(f"creating {venv} and installing {', '.join(install)}", file=sys.stderr)
         subprocess.check_call([sys.executable, "-m", "venv", venv])
+        subprocess.check_call([python, "-m", "pip", "install", "--quiet", *install])
+    elif subprocess.call([python, "-c", "; ".join(f"import {name}" for name in imports)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) != 0:
+        print(f"installing {', '.join(install)} into {venv}", file=sys.stderr)
         subprocess.check_call([python, "-m", "pip", "install", "--quiet", *install])
     os.execve(python, [python] + sys.argv, dict(os.environ, **{marker: "1"}))

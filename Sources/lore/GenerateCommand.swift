@@ -7,8 +7,19 @@ import Transformer
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A .gguf file or a Hugging Face model directory (config.json + safetensors).")
     var model: String
+    @Option(name: .long, help: "A PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors), merged in at load.")
+    var adapter: String?
 
-    func load() throws -> PretrainedModel { try PretrainedModel.load(from: model) }
+    /// The model, with the adapter (if any) loaded and merged into its weights.
+    func load() throws -> PretrainedModel {
+        let loaded = try PretrainedModel.load(from: model)
+        if let adapter {
+            try loaded.model.loadLoRA(from: URL(fileURLWithPath: adapter))
+            loaded.model.mergeLoRA()
+            loaded.model.removeLoRA()
+        }
+        return loaded
+    }
 }
 
 /// `lore generate --model PATH --prompt TEXT`: prints only the completion, streamed as it is

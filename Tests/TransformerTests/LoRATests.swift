@@ -135,3 +135,27 @@ import _TestSupport
         }
     }
 }
+
+/// Writes a Lore-made adapter and Lore's logits for `Scripts/check_lora_peft.py` (runs only
+/// when `LORE_DUMP_LORA` names a folder).
+@Suite struct LoRAPEFTDump {
+    static let folder = ProcessInfo.processInfo.environment["LORE_DUMP_LORA"]
+
+    @Test(.enabled(if: folder != nil, "set LORE_DUMP_LORA=DIR to write the adapters checked by Scripts/check_lora_peft.py"),
+          arguments: ["tiny-llama", "tiny-gpt2"])
+    func dump(_ name: String) throws {
+        let out = URL(fileURLWithPath: Self.folder!).appendingPathComponent(name)
+        let model = try PretrainedModel.load(from: TransformerFixtures.path(name)).model
+        var g = SeededGenerator(seed: 7)
+        let configuration = LoRAConfiguration(rank: 4, alpha: 16, targetModules: name == "tiny-llama" ? ["q_proj", "v_proj", "o_proj", "up_proj"] : ["c_attn", "c_proj"])
+        model.addLoRA(configuration, using: &g)
+        for (_, adapter) in model.loraAdapters {
+            adapter.loraB.weight.value = Tensor.randomNormal(adapter.loraB.weight.value.shape, standardDeviation: 0.05, using: &g)
+        }
+        model.eval()
+        try model.saveLoRA(to: out.appendingPathComponent("adapter"), configuration: configuration,
+                           baseModel: TransformerFixtures.path(name))
+        let golden = try TransformerFixtures.golden(name)
+        try Safetensors.write([("logits", model(golden.batch).value)], to: out.appendingPathComponent("lore_logits.safetensors"))
+    }
+}
