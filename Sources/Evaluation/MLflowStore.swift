@@ -85,15 +85,29 @@ public final class MLflowStore: @unchecked Sendable {
 
     /// Reopens a run (e.g. when training resumes) and marks it RUNNING again.
     public func reopenRun(id runID: String) throws -> MLflowRun {
+        let run = try self.run(id: runID)
+        try run.writeMeta(status: .running, endTime: nil)
+        return run
+    }
+
+    /// A run found by its id, or by its name when no id matches (the newest of that name), for
+    /// reading. Nothing is written.
+    public func run(id runID: String) throws -> MLflowRun {
+        var byName: [(start: Int64, run: MLflowRun)] = []
         for (experimentID, _) in try experiments() {
-            let folder = root.appendingPathComponent(experimentID).appendingPathComponent(runID)
-            guard let meta = try? String(contentsOf: folder.appendingPathComponent("meta.yaml"), encoding: .utf8) else { continue }
-            let run = MLflowRun(store: self, experimentID: experimentID, runID: runID, name: yamlValue(meta, key: "run_name") ?? "",
-                                folder: folder, startTime: Int64(yamlValue(meta, key: "start_time") ?? "") ?? Self.now())
-            try run.writeMeta(status: .running, endTime: nil)
-            return run
+            let experiment = root.appendingPathComponent(experimentID)
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: experiment.path)) ?? [] {
+                let folder = experiment.appendingPathComponent(entry)
+                guard let meta = try? String(contentsOf: folder.appendingPathComponent("meta.yaml"), encoding: .utf8) else { continue }
+                let name = yamlValue(meta, key: "run_name") ?? ""
+                let start = Int64(yamlValue(meta, key: "start_time") ?? "") ?? 0
+                let run = MLflowRun(store: self, experimentID: experimentID, runID: entry, name: name, folder: folder, startTime: start)
+                if entry == runID { return run }
+                if name == runID { byName.append((start, run)) }
+            }
         }
-        throw MLflowError.noSuchRun(store: root.path, run: runID)
+        guard let newest = byName.max(by: { $0.start < $1.start }) else { throw MLflowError.noSuchRun(store: root.path, run: runID) }
+        return newest.run
     }
 
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
