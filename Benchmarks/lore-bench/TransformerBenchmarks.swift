@@ -20,11 +20,13 @@ import Transformer
 ///   Lore's whole prefill (attention, norms and activations included).
 /// - `decode_allocations`: heap allocations per decoded token in steady state, counted by
 ///   interposing `malloc` (CMallocCounter) around 100 decoding steps. Goal 0.
+/// - `train_tiny`, `train_small` (+ `_peak_mb`): GPT-2 training tokens/s; see
+///   ``TrainingBenchmarks`` (`--peers` runs PyTorch in the same run for the ratio).
 /// - `decode_gpt2_small`: tokens/s of greedy decoding with a 6-layer, width-384 GPT-2
 ///   (vocabulary 8,192, 256 positions), 128 new tokens. Ratio: Lore ÷ 105 tokens/s, what
 ///   PyTorch generated with such a model on this machine (issue 5's figure; not same-run).
 enum TransformerBenchmarks {
-    static func run() {
+    static func run(_ arguments: [String] = []) {
         FileHandle.standardError.write(Data(
             "# lore-bench transformer: Lore threads \(Threads.count), OpenBLAS threads \(Threads.blasCount)\n".utf8))
         let model = smolLM2()
@@ -33,6 +35,7 @@ enum TransformerBenchmarks {
         prefill(session)
         allocations(session)
         gpt2Small()
+        TrainingBenchmarks.run(peers: arguments.contains("--peers"))
     }
 
     static func smolLM2() -> any CausalLanguageModel {

@@ -1,7 +1,7 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd | tokenizer | quant | transformer | curation"
+let usage = "usage: lore-bench tensor | autograd | tokenizer | quant | transformer [--peers] | curation"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
@@ -13,7 +13,7 @@ case "tokenizer":
 case "quant":
     QuantBenchmarks.run()
 case "transformer":
-    TransformerBenchmarks.run()
+    TransformerBenchmarks.run(Array(arguments.dropFirst()))
 case "curation":
     CurationBenchmarks.run(Array(arguments.dropFirst()))
 default:
