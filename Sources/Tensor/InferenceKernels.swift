@@ -16,38 +16,15 @@ package enum InferenceKernels {
         let task = UnsafeTransfer(y)
         parallelChunks(total: rows, grain: Swift.max(1, normalizationGrain / Swift.max(d, 1))) { _, range in
             for r in range {
-                let row = x + r * d, out = task.value + r * d
-                let mu = centered ? fusedRowSum(row, d) / Double(d) : 0
-                let variance = fusedSquaredDeviationSum(row, d, around: Float(mu)) / Double(d)
-                let rstd = Float(1 / (variance + Double(epsilon)).squareRoot())
-                let m = Float(mu)
-                if let bias {
-                    for i in 0..<d { out[i] = (row[i] - m) * rstd * weight[i] + bias[i] }
-                } else {
-                    for i in 0..<d { out[i] = (row[i] - m) * rstd * weight[i] }
-                }
+                _ = normalizeRow(x + r * d, into: task.value + r * d, width: d, weight: weight, bias: bias,
+                                 epsilon: epsilon, centered: centered)
             }
         }
     }
 
     /// `gate[i] = silu(gate[i])·up[i]` for `count` elements (SwiGLU, in place).
     package static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        let task = UnsafeTransfer(gate)
-        parallelChunks(total: count, grain: elementwiseGrain) { _, range in
-            let g = task.value
-            var i = range.lowerBound
-            while i + 8 <= range.upperBound {
-                let v = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
-                let u = UnsafeRawPointer(up + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(g + i).storeBytes(of: simdSilu(v) * u, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < range.upperBound {
-                var v = SIMD8<Float>(repeating: 0); v[0] = g[i]
-                g[i] = simdSilu(v)[0] * up[i]
-                i += 1
-            }
-        }
+        swigluKernel(gate: gate, up: up, into: gate, count: count)
     }
 
     /// `x[i] = gelu(x[i])` for `count` elements, in place.

@@ -55,19 +55,8 @@ extension Tensor {
                     let py = out.baseAddress
                     parallelChunks(total: rows, grain: Swift.max(1, normalizationGrain / Swift.max(d, 1))) { _, range in
                         for r in range {
-                            let row = px + r * d, y = py! + r * d
-                            let mu = centered ? fusedRowSum(row, d) / Double(d) : 0
-                            let variance = fusedSquaredDeviationSum(row, d, around: Float(mu)) / Double(d)
-                            let rstd = Float(1 / (variance + Double(epsilon)).squareRoot())
-                            meanBuffer[r] = Float(mu)
-                            rstdBuffer[r] = rstd
-                            let m = Float(mu)
-                            switch (pw, pb) {
-                            case let (w?, b?): for i in 0..<d { y[i] = (row[i] - m) * rstd * w[i] + b[i] }
-                            case let (w?, nil): for i in 0..<d { y[i] = (row[i] - m) * rstd * w[i] }
-                            case let (nil, b?): for i in 0..<d { y[i] = (row[i] - m) * rstd + b[i] }
-                            case (nil, nil): for i in 0..<d { y[i] = (row[i] - m) * rstd }
-                            }
+                            (meanBuffer[r], rstdBuffer[r]) = normalizeRow(px + r * d, into: py! + r * d, width: d, weight: pw,
+                                                                          bias: pb, epsilon: epsilon, centered: centered)
                         }
                     }
                 }
@@ -141,6 +130,31 @@ extension Tensor {
         }
         return (dx, wantW ? combine(0) : nil, wantB ? combine(d) : nil)
     }
+}
+
+/// Normalises one row of `d` elements: `y = (x − μ)·r·w + b` with `r = 1/√(σ² + eps)`
+/// (`μ` = mean and `σ²` = biased variance when `centered`; `μ = 0`, `σ²` = mean of squares
+/// otherwise; a missing weight is 1, a missing bias 0). Sums run in `Double` per block.
+/// Shared by ``Tensor/normalizeRows(_:weight:bias:epsilon:centered:savingStatistics:)`` and the
+/// inference kernels, so cached and training forwards normalise identically.
+///
+/// - Returns: `μ` and `r`, which the backward pass needs.
+@inline(__always)
+func normalizeRow(
+    _ row: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, width d: Int,
+    weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, epsilon: Float, centered: Bool
+) -> (mean: Float, reciprocalStandardDeviation: Float) {
+    let mu = centered ? fusedRowSum(row, d) / Double(d) : 0
+    let variance = fusedSquaredDeviationSum(row, d, around: Float(mu)) / Double(d)
+    let rstd = Float(1 / (variance + Double(epsilon)).squareRoot())
+    let m = Float(mu)
+    switch (weight, bias) {
+    case let (w?, b?): for i in 0..<d { y[i] = (row[i] - m) * rstd * w[i] + b[i] }
+    case let (w?, nil): for i in 0..<d { y[i] = (row[i] - m) * rstd * w[i] }
+    case let (nil, b?): for i in 0..<d { y[i] = (row[i] - m) * rstd + b[i] }
+    case (nil, nil): for i in 0..<d { y[i] = (row[i] - m) * rstd }
+    }
+    return (m, rstd)
 }
 
 /// `Σ (p[i] − center)²` over `n` contiguous elements (float lanes within blocks of 1024,

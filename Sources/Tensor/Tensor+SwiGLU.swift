@@ -10,21 +10,8 @@ extension Tensor {
         check(gate.shape == up.shape,
               "swiglu: gate of shape \(describeShape(gate.shape)) and up of shape \(describeShape(up.shape)) must be equal")
         var out = Tensor(uninitializedShape: gate.shape)
-        let pg = UnsafePointer(gate.storage.pointer), pu = UnsafePointer(up.storage.pointer)
         out.withUnsafeMutableBufferPointer { buffer in
-            let po = buffer.baseAddress
-            parallelChunks(total: buffer.count, grain: elementwiseGrain) { _, range in
-                var i = range.lowerBound
-                while i + 8 <= range.upperBound {
-                    swigluStore(simdSilu(load8(pg + i)) * load8(pu + i), po! + i)
-                    i += 8
-                }
-                while i < range.upperBound {
-                    var g = SIMD8<Float>(repeating: 0); g[0] = pg[i]
-                    po![i] = simdSilu(g)[0] * pu[i]
-                    i += 1
-                }
-            }
+            swigluKernel(gate: gate.storage.pointer, up: up.storage.pointer, into: buffer.baseAddress, count: buffer.count)
         }
         return out
     }
@@ -71,4 +58,23 @@ private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer
 @inline(__always)
 private func swigluStore(_ v: SIMD8<Float>, _ q: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(q).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// `out[i] = silu(gate[i])·up[i]` for `count` elements, in parallel chunks; `out` may be `gate`
+/// (each element reads only its own inputs). Serves ``Tensor/swiglu(gate:up:)`` and the
+/// inference kernels.
+func swigluKernel(gate pg: UnsafePointer<Float>, up pu: UnsafePointer<Float>, into po: UnsafeMutablePointer<Float>?, count: Int) {
+    guard let po else { return }
+    parallelChunks(total: count, grain: elementwiseGrain) { _, range in
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            swigluStore(simdSilu(load8(pg + i)) * load8(pu + i), po + i)
+            i += 8
+        }
+        while i < range.upperBound {
+            var g = SIMD8<Float>(repeating: 0); g[0] = pg[i]
+            po[i] = simdSilu(g)[0] * pu[i]
+            i += 1
+        }
+    }
 }

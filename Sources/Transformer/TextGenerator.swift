@@ -110,12 +110,10 @@ public struct TextGenerator {
         let session = InferenceSession(model: model, sequences: prompts.count, capacity: Swift.max(capacity, longest))
         let stopIDs = options.stopTokenIDs ?? endOfSequenceIDs
         var states = prompts.indices.map { i in
-            SequenceState(history: prompts[i], promptTokens: prompts[i].count, decoder: StreamingDecoder(tokenizer: tokenizer),
-                          sampler: Sampler(SamplingParameters(temperature: options.sampling.temperature, topK: options.sampling.topK,
-                                                              topP: options.sampling.topP, minP: options.sampling.minP,
-                                                              repetitionPenalty: options.sampling.repetitionPenalty,
-                                                              seed: options.sampling.seed &+ UInt64(i))),
-                          stopStrings: options.stopStrings)
+            var sampling = options.sampling
+            sampling.seed &+= UInt64(i)
+            return SequenceState(history: prompts[i], promptTokens: prompts[i].count, decoder: StreamingDecoder(tokenizer: tokenizer),
+                                 sampler: Sampler(sampling), stopStrings: options.stopStrings)
         }
         var logits = Tensor.zeros([1])
         session.run(prompts.indices.map { ($0, prompts[$0]) }, logits: &logits)
