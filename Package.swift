@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "Transformer", targets: ["Transformer"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Curation", targets: ["Curation"]),
+        .library(name: "Alignment", targets: ["Alignment"]),
         .executable(name: "lore", targets: ["lore"]),
         .executable(name: "lore-bench", targets: ["lore-bench"]),
     ],
@@ -63,6 +64,7 @@ let package = Package(
         .target(name: "Transformer", dependencies: ["Autograd", "Tokenizer", "GGUF"], swiftSettings: nativeSIMD),
         .target(name: "Evaluation", dependencies: ["Transformer", "Tokenizer"], swiftSettings: nativeSIMD),
         .target(name: "Curation", dependencies: ["Tokenizer", "Assets"], swiftSettings: nativeSIMD),
+        .target(name: "Alignment", dependencies: ["Transformer", "Evaluation", "Tokenizer"], swiftSettings: nativeSIMD),
 
         // Helpers shared by tests (asset lookup, assertClose).
         .target(name: "_TestSupport", dependencies: ["Tensor", "Autograd", "Assets"]),
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "lore",
             dependencies: [
-                "Tensor", "Assets", "Tokenizer", "Transformer", "Evaluation", "Curation",
+                "Tensor", "Assets", "Tokenizer", "Transformer", "Evaluation", "Curation", "Alignment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "lore-bench",
             dependencies: ["Tensor", "Autograd", "COpenBLAS", "Tokenizer", "Assets", "Transformer", "Evaluation", "Curation",
-                           "CMallocCounter"],
+                           "Alignment", "CMallocCounter"],
             path: "Benchmarks/lore-bench",
             swiftSettings: nativeSIMD
         ),
@@ -98,5 +100,6 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "_TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "_TestSupport"]),
         .testTarget(name: "CurationTests", dependencies: ["Curation", "_TestSupport"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "_TestSupport"]),
     ]
 )
