@@ -36,6 +36,7 @@ enum TransformerBenchmarks {
         allocations(session)
         gpt2Small()
         TrainingBenchmarks.run(peers: arguments.contains("--peers"))
+        CPTBenchmarks.run(model)
     }
 
     static func smolLM2() -> any CausalLanguageModel {

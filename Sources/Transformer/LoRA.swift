@@ -46,7 +46,9 @@ public final class LoRAAdapter: Module {
     public let loraA: Linear
     public let loraB: Linear
     public let scale: Float
-    let dropout: Dropout?
+    /// Dropout on the adapter's input (`lora_dropout`), `nil` when the probability is 0; its generator is
+    /// saved with training checkpoints.
+    public let dropout: Dropout?
     /// Whether `scale·B·A` has been added into the base weight (then the adapter adds nothing).
     public internal(set) var isMerged = false
 
