@@ -13,6 +13,12 @@ import Tensor
 ///   aligns top-left instead; it differs only when `T ≠ S`.)
 /// - `paddingMask[b, j] == 0`: key `j` of sequence `b` is padding and is never seen
 ///   (Hugging Face's `attention_mask`, 1 = token, 0 = pad).
+/// - `segmentIDs[b, j]`: documents packed into one sequence. A maximal run of equal adjacent
+///   ids is one document; query `t` (aligned with key `a = t + S − T`) sees only keys in `a`'s
+///   run, so with `causal` it sees keys `runStart(a)…a`. This is the block-diagonal causal mask
+///   of packed pretraining (as FlashAttention's variable-length kernels or Hugging Face's
+///   packing with `position_ids`); it is applied as a per-row lower bound on the key index, so
+///   it costs nothing extra. Pair it with positions that restart at 0 per document.
 ///
 /// A query row that sees no key at all (e.g. a left-padded position under the causal mask)
 /// gives an output row of zeros and zero gradients — not NaN as in PyTorch.
@@ -30,20 +36,24 @@ import Tensor
 ///   - value: `[B, Hkv, S, Dv]`.
 ///   - causal: apply the causal mask described above.
 ///   - paddingMask: `[B, S]`, nonzero = attend, 0 = padding; or `nil` (default).
+///   - segmentIDs: `[B, S]` row-major document ids (contiguous runs), or `nil` (default: one
+///     document). Needs `T ≤ S`.
 ///   - scale: the factor on the scores (default `1/√Dh`).
 /// - Returns: `[B, Hq, T, Dv]`.
 public func scaledDotProductAttention(
-    query: Variable, key: Variable, value: Variable, causal: Bool, paddingMask: Tensor? = nil, scale: Float? = nil
+    query: Variable, key: Variable, value: Variable, causal: Bool, paddingMask: Tensor? = nil,
+    segmentIDs: [Int32]? = nil, scale: Float? = nil
 ) -> Variable {
     let scale = scale ?? 1 / Float(query.shape.last ?? 1).squareRoot()
     let tracked = query.isTracked || key.isTracked || value.isTracked
     let (q, k, v) = (query.value, key.value, value.value)
     let (output, lse) = Tensor.attention(query: q, key: k, value: v, paddingMask: paddingMask, causal: causal,
-                                         scale: scale, savingLogSumExp: tracked)
+                                         scale: scale, savingLogSumExp: tracked, segmentIDs: segmentIDs)
     guard tracked, let lse else { return Variable(output) }
     return Variable.record(output, inputs: [query, key, value]) { g in
         let grads = Tensor.attentionBackward(outputGradient: g, query: q, key: k, value: v, logSumExp: lse,
-                                             paddingMask: paddingMask, causal: causal, scale: scale)
+                                             paddingMask: paddingMask, causal: causal, scale: scale,
+                                             segmentIDs: segmentIDs)
         return [grads.query, grads.key, grads.value]
     }
 }

@@ -70,10 +70,11 @@ enum FusedReference {
     // MARK: Attention
 
     /// Attention per query head with an explicit mask matrix, plus the gradients of
-    /// `Σ dO ⊙ O` by the textbook formulas, with Double sums.
+    /// `Σ dO ⊙ O` by the textbook formulas, with Double sums. With `segmentIDs` (`[B, S]`),
+    /// query `i` may see key `j` only when every id from `j` to key `i + S − T` is the same.
     static func attention(
         query: Tensor, key: Tensor, value: Tensor, paddingMask: Tensor?, causal: Bool, scale: Double,
-        outputGradient: Tensor
+        outputGradient: Tensor, segmentIDs: [Int32]? = nil
     ) -> (output: Tensor, query: Tensor, key: Tensor, value: Tensor) {
         let (bn, hq, t, dh) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
         let (hkv, s, dv) = (key.shape[1], key.shape[2], value.shape[3])
@@ -95,6 +96,11 @@ enum FusedReference {
                     for j in 0..<s {
                         if causal && j > i + s - t { allowed[j] = false }
                         if let mask, mask[b * s + j] == 0 { allowed[j] = false }
+                        if let segmentIDs {
+                            let a = i + s - t
+                            let between = Swift.min(a, j)...Swift.max(a, j)
+                            if between.contains(where: { segmentIDs[b * s + $0] != segmentIDs[b * s + j] }) { allowed[j] = false }
+                        }
                     }
                     var scores = [Double](repeating: -.infinity, count: s)
                     for j in 0..<s where allowed[j] {

@@ -6,6 +6,10 @@ import Tensor
 /// Sequences of unequal lengths are padded to one length `T`; ``attentionMask`` marks real
 /// tokens (1) and padding (0), as Hugging Face's `attention_mask`. Padded positions still get
 /// logits (ignore them in the loss, e.g. with target `-100`).
+///
+/// Packed pretraining puts several documents in one row: ``segmentIDs`` keeps each token's
+/// attention inside its own document and ``positions`` restart at 0 for each document, so a
+/// packed row gives the same logits as its documents run one by one.
 public struct TokenBatch: Sendable {
     /// `[B, T]` row-major token ids.
     public var ids: [Int32]
@@ -19,8 +23,20 @@ public struct TokenBatch: Sendable {
     /// `0..<T` for every sequence (Hugging Face's default without `position_ids`). For
     /// left-padded batches pass `cumsum(mask) − 1` (see ``positionsFromMask(_:batchSize:length:)``).
     public var positions: [Int]?
+    /// `[B, T]` row-major document ids of packed sequences, or `nil` (default) = one document
+    /// per row. A maximal run of equal adjacent ids is one document, and a token attends only to
+    /// the earlier tokens of its own run (see `scaledDotProductAttention(…segmentIDs:…)`).
+    public var segmentIDs: [Int32]?
 
-    public init(ids: [Int32], batchSize: Int, length: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil) {
+    /// - Parameters:
+    ///   - ids: `[B, T]` row-major token ids.
+    ///   - batchSize: `B`.
+    ///   - length: `T`.
+    ///   - attentionMask: `[B, T]`, 1 = token, 0 = padding; default `nil` (no padding).
+    ///   - positions: `T` or `B·T` positions; default `nil` = `0..<T`.
+    ///   - segmentIDs: `B·T` document ids (contiguous runs); default `nil` = one document per row.
+    public init(ids: [Int32], batchSize: Int, length: Int, attentionMask: Tensor? = nil, positions: [Int]? = nil,
+                segmentIDs: [Int32]? = nil) {
         check(ids.count == batchSize * length, "TokenBatch: \(ids.count) ids for batch \(batchSize) × length \(length)")
         if let attentionMask {
             check(attentionMask.shape == [batchSize, length],
@@ -30,11 +46,16 @@ public struct TokenBatch: Sendable {
             check(positions.count == length || positions.count == batchSize * length,
                   "TokenBatch: \(positions.count) positions for batch [\(batchSize), \(length)]")
         }
+        if let segmentIDs {
+            check(segmentIDs.count == batchSize * length,
+                  "TokenBatch: \(segmentIDs.count) segment ids for batch [\(batchSize), \(length)]")
+        }
         self.ids = ids
         self.batchSize = batchSize
         self.length = length
         self.attentionMask = attentionMask
         self.positions = positions
+        self.segmentIDs = segmentIDs
     }
 
     /// One sequence.

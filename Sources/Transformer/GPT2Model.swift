@@ -32,7 +32,8 @@ public final class GPT2Attention: Module, LoRAHost {
         let parts = adapted("c_attn", cAttn(x), x).split(alongAxis: 2, sizes: [c.hiddenSize, c.hiddenSize, c.hiddenSize])
         func heads(_ y: Variable) -> Variable { y.reshaped([b, t, c.headCount, c.headSize]).transposed(1, 2) }
         let (q, k, v) = (heads(parts[0]), heads(parts[1]), heads(parts[2]))
-        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask)
+        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask,
+                                                 segmentIDs: batch.segmentIDs)
         let merged = attended.transposed(1, 2).reshaped([b, t, c.hiddenSize])
         return adapted("c_proj", cProj(merged), merged)
     }

@@ -44,7 +44,8 @@ public final class LlamaAttention: Module, LoRAHost {
         let q = rotaryEmbedding(heads(adapted("q_proj", qProj(x), x), c.headCount), positions: positions, table: rotary)
         let k = rotaryEmbedding(heads(adapted("k_proj", kProj(x), x), c.keyValueHeadCount), positions: positions, table: rotary)
         let v = heads(adapted("v_proj", vProj(x), x), c.keyValueHeadCount)
-        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask)
+        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask,
+                                                 segmentIDs: batch.segmentIDs)
         let merged = attended.transposed(1, 2).reshaped([b, t, c.headCount * c.headSize])
         return adapted("o_proj", oProj(merged), merged)
     }
