@@ -369,8 +369,7 @@ public final class Trainer {
         guard let validation, validation.sequenceCount > 0 else { return nil }
         model.eval()
         defer { model.train() }
-        var batches = validation.batches(size: configuration.batchSize)
-        if let limit = configuration.evaluationBatches { batches = Array(batches.prefix(limit)) }
+        let batches = validation.batches(size: configuration.batchSize).prefix(configuration.evaluationBatches ?? Int.max)
         var total = 0.0
         var count = 0
         withoutGradient {
