@@ -77,6 +77,8 @@ struct CPT: ParsableCommand {
     var trackingDirectory = "mlruns"
     @Flag(name: .customLong("no-tracking"), help: "Do not log to an MLflow store.")
     var noTracking = false
+    @Option(name: .long, help: "MLflow experiment name.")
+    var experiment = "Default"
     @Option(name: .customLong("run-name"), help: "MLflow run name (default: the output folder's name).")
     var runName: String?
     @OptionGroup var compute: ComputeOptions
@@ -132,7 +134,7 @@ struct CPT: ParsableCommand {
         let tracking = noTracking ? nil : try MLflowStore(root: URL(fileURLWithPath: trackingDirectory))
         let trainer = try Trainer(model: loaded, train: prepared.train, validation: prepared.validation,
                                   configuration: configuration, output: outputURL, resume: resume,
-                                  tracking: tracking, runName: runName)
+                                  tracking: tracking, experiment: experiment, runName: runName)
         trainer.handlesSignals = true
         if let from = trainer.resumedFrom { printer.print("resuming from \(from.path) at step \(trainer.state.step)") }
         if let run = trainer.trackingRun { printer.print("tracking: run \(run.runID) in \(trackingDirectory)") }

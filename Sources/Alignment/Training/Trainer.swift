@@ -108,10 +108,11 @@ public final class Trainer {
     ///     (``CheckpointError/nothingToResume(output:)`` when there is none).
     ///   - tracking: an MLflow store to log parameters, metrics and the loss plot into; the run
     ///     id is kept in `trainer_state.json` and reopened on resume.
+    ///   - experiment: the MLflow experiment (default `Default`, id 0).
     ///   - runName: the MLflow run name (default: the output folder's name).
     public init(model: PretrainedModel, train: PackedDataset, validation: PackedDataset?,
                 configuration: TrainingConfiguration, output: URL, resume: Bool = false,
-                tracking: MLflowStore? = nil, runName: String? = nil) throws {
+                tracking: MLflowStore? = nil, experiment: String = "Default", runName: String? = nil) throws {
         try configuration.validate()
         guard train.sequenceCount > 0 else { throw TrainingError.noTrainingData("the training split has no sequences") }
         self.model = model.model
@@ -214,7 +215,7 @@ public final class Trainer {
                 try run.dropMetrics(after: state.step)
                 trackingRun = run
             } else {
-                let run = try tracking.startRun(name: runName ?? output.lastPathComponent,
+                let run = try tracking.startRun(experiment: experiment, name: runName ?? output.lastPathComponent,
                                                 tags: ["lore.task": "cpt", "lore.output": output.path])
                 state.trackingRunID = run.runID
                 trackingRun = run
