@@ -40,6 +40,31 @@ import _TestSupport
         #expect(result.peakMemoryBytes > 0 && result.tokensPerSecond > 0)
     }
 
+    /// The pieces the trainer is built from make a ten-line loop of one's own
+    /// (Documentation/Alignment.md shows this loop).
+    @Test func aTenLineLoopOfOnesOwnTrains() throws {
+        let folder = TinyTraining.folder("own-loop")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = try TinyTraining.data(in: folder)
+        let model = TinyTraining.model().model
+        var losses: [Float] = []
+        var loader = BatchLoader(dataset: data.train, batchSize: 4, seed: 0)
+        var optimizer = AdamW(learningRate: 3e-3, weightDecay: 0)
+        let schedule = CosineSchedule(peak: 3e-3, warmupSteps: 2, totalSteps: 20)
+        for step in 0..<20 {
+            let batch = loader.next()
+            optimizer.learningRate = schedule.learningRate(atStep: step)
+            let loss = valueAndGradient { crossEntropy(logits: model(batch.input), targets: batch.targets) }
+            clipGradientNorm(model, maxNorm: 1)
+            optimizer.step(model.trainableParameters())
+            model.zeroGradients()
+            losses.append(loss.scalar)
+        }
+        let first: Float = losses.prefix(3).reduce(0, +) / 3
+        let last: Float = losses.suffix(3).reduce(0, +) / 3
+        #expect(last < first - 0.5, "\(losses)")
+    }
+
     @Test func trackingLogsParametersMetricsAndTheLossPlot() throws {
         let folder = TinyTraining.folder("tracking")
         defer { try? FileManager.default.removeItem(at: folder) }
