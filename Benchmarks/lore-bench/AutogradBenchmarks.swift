@@ -9,6 +9,9 @@ import Tensor
 ///   gradients to Q, K and V. Value: ms per forward+backward. Ratio: time of the 7
 ///   `[T, Dh]×[Dh, T]`-sized products per head that forward + backward need at minimum
 ///   (QKᵀ, P·V; then P recomputed, dV, dP, dQ, dK), run as raw `cblas_sgemm`, ÷ Lore's time.
+/// - `attention_segments_fwd_bwd`: the same call with document segment ids (packed
+///   pretraining: each row holds documents of 1–200 tokens). Ratio: the unsegmented call's time
+///   ÷ the segmented one's (1 = segments cost nothing).
 /// - `cross_entropy_fwd_bwd`: 4,096 tokens (8 × 512) × vocabulary 49,152, mean loss and the
 ///   gradient of the logits. Ratio: one `memcpy` of the 805 MB logits ÷ Lore's time (the
 ///   kernel must read the logits twice and write the gradient once).
@@ -23,6 +26,7 @@ enum AutogradBenchmarks {
         FileHandle.standardError.write(Data(
             "# lore-bench autograd: Lore threads \(Threads.count), OpenBLAS threads \(Threads.blasCount)\n".utf8))
         attention()
+        attentionSegments()
         crossEntropyCase()
         mlpStep()
     }
@@ -67,6 +71,33 @@ enum AutogradBenchmarks {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(dh), Int32(t),
                                 1, s, Int32(t), a, Int32(dh), 0, &o, Int32(dh))
                 }
+            }
+        })
+    }
+
+    static func attentionSegments() {
+        let (b, hq, hkv, t, dh) = (8, 9, 3, 512, 64)
+        var rng = SeededGenerator(seed: 3)
+        let q = Tensor.randomNormal([b, hq, t, dh], using: &rng)
+        let k = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
+        let v = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
+        let upstream = Tensor.randomNormal([b, hq, t, dh], using: &rng)
+        var segments: [Int32] = []
+        for _ in 0..<b {
+            var id: Int32 = 0, left = 0
+            for _ in 0..<t {
+                if left == 0 { id += 1; left = 1 + Int(rng.next() % 200) }
+                segments.append(id)
+                left -= 1
+            }
+        }
+        measure("attention_segments_fwd_bwd", inputBytes: (q.count + k.count + v.count) * 4, {
+            _ = vectorJacobianProduct(at: [q, k, v], seed: upstream) { x in
+                scaledDotProductAttention(query: x[0], key: x[1], value: x[2], causal: true, segmentIDs: segments)
+            }
+        }, ceiling: {
+            _ = vectorJacobianProduct(at: [q, k, v], seed: upstream) { x in
+                scaledDotProductAttention(query: x[0], key: x[1], value: x[2], causal: true)
             }
         })
     }
