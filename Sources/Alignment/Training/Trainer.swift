@@ -115,6 +115,13 @@ public final class Trainer {
                 tracking: MLflowStore? = nil, experiment: String = "Default", runName: String? = nil) throws {
         try configuration.validate()
         guard train.sequenceCount > 0 else { throw TrainingError.noTrainingData("the training split has no sequences") }
+        let vocabulary = model.model.configuration.vocabularySize
+        for split in [train, validation].compactMap({ $0 }) where Int(split.largestTokenID) >= vocabulary {
+            throw TrainingError.invalidConfiguration("the data holds token id \(split.largestTokenID) but the model's vocabulary has \(vocabulary) entries — tokenize with the model's own tokenizer")
+        }
+        guard train.sequenceLength <= model.model.configuration.maxPositions else {
+            throw TrainingError.invalidConfiguration("sequences of \(train.sequenceLength) tokens exceed the model's \(model.model.configuration.maxPositions) positions")
+        }
         self.model = model.model
         self.tokenizer = model.tokenizer
         self.output = output
