@@ -41,7 +41,7 @@ public enum DataError: Error, LocalizedError, Equatable, Sendable {
     public var errorDescription: String? {
         switch self {
         case .badRecord(let issue):
-            "\(issue) (fix the record, or skip bad records with badRecords: skip)"
+            "\(issue) (fix the record, or skip bad records: `lore cpt --skip-bad-records`, `PackingOptions.badRecords = .skip`)"
         case .noDocuments(let files):
             "no usable document in \(files.isEmpty ? "an empty file list" : files.joined(separator: ", ")) (a .txt document is a paragraph; a JSONL line needs a string field \"text\")"
         case .unreadable(let file, let reason):
