@@ -110,7 +110,10 @@ final class FaultInjector: @unchecked Sendable {
             while true { pause() }
         case .term:
             FileHandle.standardError.write(Data("lore: fault injection: SIGTERM at \(plan)\n".utf8))
+            // Process-directed, as from `kill`: the thread running this may block the signal,
+            // so another thread takes it — wait (up to 2 s) until the handler has run.
             kill(getpid(), SIGTERM)
+            for _ in 0..<2000 where SignalStop.signal == 0 { usleep(1000) }
         case .enospc, .nan:
             break
         }
