@@ -77,6 +77,16 @@ public final class InferenceSession {
         if let sequence { lengths[sequence] = 0 } else { for i in lengths.indices { lengths[i] = 0 } }
     }
 
+    /// Forgets the tokens of `sequence` after its first `length`: the next tokens continue from
+    /// the shared prefix, e.g. a prompt scored with several continuations without prefilling
+    /// it again.
+    public func truncate(sequence: Int, to length: Int) {
+        check(sequence >= 0 && sequence < sequenceCount, "InferenceSession: sequence \(sequence) is outside 0..<\(sequenceCount)")
+        check(length >= 0 && length <= lengths[sequence],
+              "InferenceSession: cannot truncate sequence \(sequence) of \(lengths[sequence]) tokens to \(length)")
+        lengths[sequence] = length
+    }
+
     // MARK: Running
 
     /// Appends `tokens` to `sequence` and returns the logits `[V]` after its last token.

@@ -8,7 +8,7 @@ import Transformer
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a model.",
-        subcommands: [Perplexity.self])
+        subcommands: [Perplexity.self, Knowledge.self])
 
     /// `lore eval perplexity --model PATH --text FILE [--tokens N] [--context C]`.
     struct Perplexity: ParsableCommand {

@@ -7,7 +7,7 @@ struct Lore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lore",
         abstract: "Add new knowledge to language models on an ordinary Linux machine.",
-        subcommands: [Fetch.self, Inspect.self, TokenizerCommand.self, Generate.self, Eval.self, Export.self, Plot.self, CurateCommand.self, CPT.self]
+        subcommands: [Fetch.self, Inspect.self, TokenizerCommand.self, Generate.self, Eval.self, Export.self, Plot.self, CurateCommand.self, CPT.self, WorldCommand.self]
     )
 }
 
