@@ -55,8 +55,11 @@ public struct MultipleChoiceScorer {
     public var prompt: (MultipleChoiceItem) -> String
     /// Default ``Strategy/cachedContext``.
     public var strategy: Strategy = .cachedContext
-    /// Items whose contexts share a pass in ``Strategy/cachedContext`` (default 16).
-    public var itemsPerPass = 16
+    /// Items whose contexts share a pass in ``Strategy/cachedContext`` (default
+    /// ``defaultItemsPerPass``).
+    public var itemsPerPass = MultipleChoiceScorer.defaultItemsPerPass
+    /// 16.
+    public static let defaultItemsPerPass = 16
     /// Cap on `items × cache positions` of one ``Strategy/cachedContext`` pass (default 8,192:
     /// for SmolLM2-135M, 46 KB of cache per position, about 380 MB).
     public var cachedTokensPerPass = 8192

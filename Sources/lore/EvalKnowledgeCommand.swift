@@ -27,11 +27,16 @@ extension Eval {
         var json: String?
         @Option(name: .long, help: "cached (KV cache, each context once) or padded (training forward over padded rows).")
         var strategy: MultipleChoiceScorer.Strategy = .cachedContext
+        @Option(name: .long, help: "Questions whose contexts share a forward pass (cached strategy).")
+        var batch = MultipleChoiceScorer.defaultItemsPerPass
         @OptionGroup var compute: ComputeOptions
         @Flag(name: .long, help: "No progress output.")
         var quiet = false
 
-        func validate() throws { try world.validate() }
+        func validate() throws {
+            try world.validate()
+            guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        }
 
         func run() throws {
             try compute.apply()
@@ -49,6 +54,7 @@ extension Eval {
             guard let tokenizer = loaded.tokenizer else { throw ValidationError("\(loaded.path) has no tokenizer") }
             var scorer = MultipleChoiceScorer(model: loaded.model, tokenizer: tokenizer)
             scorer.strategy = strategy
+            scorer.itemsPerPass = batch
 
             let start = Date()
             let terminal = isatty(STDERR_FILENO) == 1
