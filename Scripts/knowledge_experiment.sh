@@ -33,8 +33,10 @@ say "lore world: $people people, $biographies biographies each"
 "$bin/lore" world --output "$out/world" --people "$people" --biographies "$biographies"
 
 say "before CPT"
-"$bin/lore" eval knowledge --model "$model" --questions "$out/world/questions.jsonl" --json "$out/before.json" --quiet | tee "$out/before.txt"
-"$bin/lore" eval perplexity --model "$model" --text "$heldout" --tokens 4096 --context 1024 | tee "$out/before-perplexity.txt"
+"$bin/lore" eval knowledge --model "$model" --questions "$out/world/questions.jsonl" --json "$out/before.json" --quiet \
+    --tracking-dir "$out/mlruns" --experiment knowledge-injection --run-name "before: knowledge" | tee "$out/before.txt"
+"$bin/lore" eval perplexity --model "$model" --text "$heldout" --tokens 4096 --context 1024 \
+    --tracking-dir "$out/mlruns" --experiment knowledge-injection --run-name "before: tempest perplexity" | tee "$out/before-perplexity.txt"
 
 say "lore cpt: LoRA rank $rank on all linear projections, $epochs epochs, lr $lr"
 start=$(date +%s)
@@ -45,8 +47,10 @@ start=$(date +%s)
 seconds=$(( $(date +%s) - start ))
 
 say "after CPT"
-"$bin/lore" eval knowledge --model "$out/cpt/model" --questions "$out/world/questions.jsonl" --json "$out/after.json" --quiet | tee "$out/after.txt"
-"$bin/lore" eval perplexity --model "$out/cpt/model" --text "$heldout" --tokens 4096 --context 1024 | tee "$out/after-perplexity.txt"
+"$bin/lore" eval knowledge --model "$out/cpt/model" --questions "$out/world/questions.jsonl" --json "$out/after.json" --quiet \
+    --tracking-dir "$out/mlruns" --experiment knowledge-injection --run-name "after: knowledge" | tee "$out/after.txt"
+"$bin/lore" eval perplexity --model "$out/cpt/model" --text "$heldout" --tokens 4096 --context 1024 \
+    --tracking-dir "$out/mlruns" --experiment knowledge-injection --run-name "after: tempest perplexity" | tee "$out/after-perplexity.txt"
 
 ppl() { sed -n 's/^perplexity \([0-9.]*\).*/\1/p' "$1"; }
 acc() { awk -v s="$2" '$1 == s { print $3 }' "$1"; }

@@ -73,14 +73,7 @@ struct CPT: ParsableCommand {
     var skipBadRecords = false
     @Flag(name: .long, help: "Continue from the newest checkpoint in --output.")
     var resume = false
-    @Option(name: .customLong("tracking-dir"), help: "MLflow store to log into.")
-    var trackingDirectory = "mlruns"
-    @Flag(name: .customLong("no-tracking"), help: "Do not log to an MLflow store.")
-    var noTracking = false
-    @Option(name: .long, help: "MLflow experiment name.")
-    var experiment = "Default"
-    @Option(name: .customLong("run-name"), help: "MLflow run name (default: the output folder's name).")
-    var runName: String?
+    @OptionGroup var tracking: TrackingOptions
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -131,13 +124,12 @@ struct CPT: ParsableCommand {
             gradientAccumulation: gradientAccumulation, maxGradientNorm: maxGradientNorm, evaluateEvery: evaluateEvery,
             evaluationBatches: evaluationBatches, saveEvery: saveEvery, keepCheckpoints: keepCheckpoints, seed: seed,
             lora: lora, freezeEmbeddings: freezeEmbeddings)
-        let tracking = noTracking ? nil : try MLflowStore(root: URL(fileURLWithPath: trackingDirectory))
         let trainer = try Trainer(model: loaded, train: prepared.train, validation: prepared.validation,
                                   configuration: configuration, output: outputURL, resume: resume,
-                                  tracking: tracking, experiment: experiment, runName: runName)
+                                  tracking: try tracking.store(), experiment: tracking.experiment, runName: tracking.runName)
         trainer.handlesSignals = true
         if let from = trainer.resumedFrom { printer.print("resuming from \(from.path) at step \(trainer.state.step)") }
-        if let run = trainer.trackingRun { printer.print("tracking: run \(run.runID) in \(trackingDirectory)") }
+        if let run = trainer.trackingRun { printer.print("tracking: run \(run.runID) in \(tracking.trackingDirectory)") }
         printer.print("training \(trainer.state.totalSteps) updates (\(lora.map { "LoRA rank \($0.rank) on \($0.targetModules.joined(separator: ","))" } ?? "all parameters"))")
 
         let result = try trainer.train { progress in

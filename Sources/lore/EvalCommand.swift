@@ -23,6 +23,7 @@ struct Eval: ParsableCommand {
         @Option(name: .long, help: "Window length in tokens; each window's first token is context only.")
         var context = 2048
         @OptionGroup var compute: ComputeOptions
+        @OptionGroup var tracking: TrackingOptions
 
         func validate() throws {
             if let tokens { guard tokens >= 2 else { throw ValidationError("--tokens must be at least 2") } }
@@ -42,6 +43,14 @@ struct Eval: ParsableCommand {
             let start = Date()
             let result = Evaluation.perplexity(of: ids, model: loaded.model, context: context)
             let seconds = Date().timeIntervalSince(start)
+            if let run = try tracking.startRun(
+                defaultName: "perplexity", task: "eval-perplexity",
+                parameters: ["model": loaded.path, "text": text, "tokens": String(ids.count), "context": String(context)]) {
+                try run.logMetric("perplexity", result.perplexity, step: 0)
+                try run.logMetric("mean_nll", result.meanNegativeLogLikelihood, step: 0)
+                try run.logMetric("tokens_per_second", Double(ids.count) / max(seconds, 1e-9), step: 0)
+                try run.finish()
+            }
             print(String(format: "perplexity %.4f  (mean NLL %.5f nats over %d predictions, %d tokens, %d window%@ of ≤ %d; %.1f s)",
                          result.perplexity, result.meanNegativeLogLikelihood, result.predictions, ids.count,
                          result.windows, result.windows == 1 ? "" : "s", context, seconds))

@@ -30,6 +30,7 @@ extension Eval {
         @Option(name: .long, help: "Questions whose contexts share a forward pass (cached strategy).")
         var batch = MultipleChoiceScorer.defaultItemsPerPass
         @OptionGroup var compute: ComputeOptions
+        @OptionGroup var tracking: TrackingOptions
         @Flag(name: .long, help: "No progress output.")
         var quiet = false
 
@@ -73,9 +74,23 @@ extension Eval {
             print("\(items.count) questions (\(source)); model \(loaded.path)")
             print(result.table)
             print(String(format: "%.1f s (%.1f questions/s, %@ strategy)", seconds, Double(items.count) / seconds, strategy.rawValue))
-            if let json {
-                try writeJSON(result, to: json, extra: ["model": loaded.path, "questions": source, "seconds": seconds,
-                                                        "strategy": strategy.rawValue])
+            let extra: [String: Any] = ["model": loaded.path, "questions": source, "seconds": seconds, "strategy": strategy.rawValue]
+            if let json { try writeJSON(result, to: json, extra: extra) }
+            if let run = try tracking.startRun(
+                defaultName: "knowledge", task: "eval-knowledge",
+                parameters: ["model": loaded.path, "questions": source, "strategy": strategy.rawValue, "items": String(items.count)]) {
+                for (prefix, accuracy) in [("", result.overall)] + result.subjects.sorted(by: { $0.key < $1.key }).map({ ("\($0.key)/", $0.value) }) {
+                    try run.logMetric(prefix + "acc", accuracy.accuracy, step: 0)
+                    try run.logMetric(prefix + "acc_norm", accuracy.normalizedAccuracy, step: 0)
+                    try run.logMetric(prefix + "chance", accuracy.chance, step: 0)
+                }
+                let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lore-knowledge-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let file = folder.appendingPathComponent("knowledge.json")
+                try writeJSON(result, to: file.path, extra: extra)
+                try run.logArtifact(file)
+                try run.finish()
             }
         }
 
