@@ -249,6 +249,7 @@ public final class Trainer {
         var processSeconds = 0.0
         var lastValidation: (loss: Float, perplexity: Float)?
         var outcome = TrainingOutcome.completed
+        var finalModel: URL?, adapter: URL?
         let trainable = decayedParameters + undecayedParameters
 
         func report(_ event: TrainingProgress.Event, loss: Float?, gradient: Float?, validation: (Float, Float)?) -> TrainingControl {
@@ -353,16 +354,12 @@ public final class Trainer {
                 }
             }
             if outcome != .completed { try checkpoint() }
+            if outcome == .completed { (finalModel, adapter) = try saveFinal() }
+            try finishTracking(outcome: outcome)
         } catch {
             if case TrainingError.nonFinite = error {} else { try? trackingRun?.finish(.failed) }
             throw error
         }
-
-        var finalModel: URL?, adapter: URL?
-        if outcome == .completed {
-            (finalModel, adapter) = try saveFinal()
-        }
-        try finishTracking(outcome: outcome)
         return TrainingResult(outcome: outcome, state: state, lastCheckpoint: lastCheckpoint, finalModel: finalModel,
                               adapter: adapter, validationLoss: lastValidation?.loss,
                               validationPerplexity: lastValidation?.perplexity,
