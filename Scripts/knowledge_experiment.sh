@@ -13,10 +13,10 @@
 # Knobs (environment): PEOPLE, BIOGRAPHIES, PASSES, LR, SEQ_LEN, BATCH.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-people="${PEOPLE:-50}"
+people="${PEOPLE:-25}"
 biographies="${BIOGRAPHIES:-10}"
-passes="${PASSES:-6}"
-lr="${LR:-1e-4}"
+passes="${PASSES:-10}"
+lr="${LR:-3e-4}"
 seq_len="${SEQ_LEN:-256}"
 batch="${BATCH:-4}"
 out="${LORE_EXPERIMENT_DIR:-/tmp/lore-knowledge}"
