@@ -12,23 +12,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lore_venv import ensure_packages  # noqa: E402
+from mlflow_reading import Checks, mlflow, open_store  # noqa: E402
 
-ensure_packages("/tmp/lore-mlflow-venv", imports=["mlflow"], install=["mlflow"])
-os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
-
-import mlflow  # noqa: E402
-from mlflow.tracking import MlflowClient  # noqa: E402
-
-store = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "mlruns")
-client = MlflowClient(tracking_uri="file:" + store)
-failures = 0
-
-
-def check(label, ok, detail=""):
-    global failures
-    print(("ok    " if ok else "FAIL  ") + label + (f"  {detail}" if detail else ""))
-    failures += 0 if ok else 1
+store, client = open_store()
+check = Checks()
 
 
 experiments = client.search_experiments()
@@ -50,4 +37,4 @@ for run in runs:
     check(f"{info.run_name}: plot artifact", any(a.endswith(".svg") for a in artifacts))
     check(f"{info.run_name}: tags", run.data.tags.get("mlflow.runName") == info.run_name and run.data.tags.get("lore.kind") == "check")
 check("two runs", len(runs) == 2)
-sys.exit(1 if failures else 0)
+check.exit()
