@@ -45,13 +45,21 @@ enum AutogradBenchmarks {
         Measure.report(name + "_peak_mb", Double(peak) / 1e6, "MB", ratio: Double(peak) / Double(inputBytes))
     }
 
-    static func attention() {
+    /// The attention benchmarks' shape (SmolLM2's heads, 8 sequences of 512) and seeded inputs;
+    /// the generator is returned to draw more from.
+    static func attentionInputs() -> (b: Int, hq: Int, t: Int, dh: Int, q: Tensor, k: Tensor, v: Tensor,
+                                      upstream: Tensor, rng: SeededGenerator) {
         let (b, hq, hkv, t, dh) = (8, 9, 3, 512, 64)
         var rng = SeededGenerator(seed: 3)
         let q = Tensor.randomNormal([b, hq, t, dh], using: &rng)
         let k = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
         let v = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
         let upstream = Tensor.randomNormal([b, hq, t, dh], using: &rng)
+        return (b, hq, t, dh, q, k, v, upstream, rng)
+    }
+
+    static func attention() {
+        let (b, hq, t, dh, q, k, v, upstream, _) = attentionInputs()
         // Ceiling buffers: one head's [T, Dh] operands and [T, T] scores.
         let a = [Float](repeating: 0.5, count: t * dh), s = [Float](repeating: 0.25, count: t * t)
         var c = [Float](repeating: 0, count: t * t), o = [Float](repeating: 0, count: t * dh)
@@ -76,12 +84,7 @@ enum AutogradBenchmarks {
     }
 
     static func attentionSegments() {
-        let (b, hq, hkv, t, dh) = (8, 9, 3, 512, 64)
-        var rng = SeededGenerator(seed: 3)
-        let q = Tensor.randomNormal([b, hq, t, dh], using: &rng)
-        let k = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
-        let v = Tensor.randomNormal([b, hkv, t, dh], using: &rng)
-        let upstream = Tensor.randomNormal([b, hq, t, dh], using: &rng)
+        var (b, _, t, _, q, k, v, upstream, rng) = attentionInputs()
         var segments: [Int32] = []
         for _ in 0..<b {
             var id: Int32 = 0, left = 0
