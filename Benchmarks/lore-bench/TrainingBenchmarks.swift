@@ -18,9 +18,10 @@ enum TrainingBenchmarks {
         Shape(name: "train_small", vocabulary: 8192, width: 384, layers: 6, heads: 6, context: 256, batch: 8),
     ]
 
-    static func run(peers: Bool) {
+    /// Measures every shape, or those named in `only` when it is not empty.
+    static func run(peers: Bool, only: Set<String> = []) {
         let reference = peers ? runPeers() : nil
-        for shape in shapes {
+        for shape in shapes where only.isEmpty || only.contains(shape.name) {
             let (rate, peak) = measure(shape)
             let peer = reference?[shape.name]
             Measure.report(shape.name, rate, "tokens/s", ratio: peer.map { rate / $0.rate } ?? .nan)
