@@ -2,36 +2,39 @@ import Dispatch
 import Foundation
 internal import COpenBLAS
 
-/// How many threads Lore's own loops and OpenBLAS may use.
+/// How many threads Lore uses.
 ///
-/// The default is `LORE_NUM_THREADS` when set, else the number of active processors.
-/// Setting ``count`` also calls `openblas_set_num_threads`, so BLAS follows (OpenBLAS reads
-/// `OPENBLAS_NUM_THREADS` only once, when the library loads).
+/// The default is `LORE_NUM_THREADS` when set, else the number of active processors. Lore's
+/// own loops (``parallelChunks(total:grain:_:)``) run on that many threads of its
+/// persistent worker pool, and so do matrix products: OpenBLAS itself is kept at one thread
+/// and each large product is split into one single-threaded BLAS call per worker (see
+/// `sgemmRowMajor`). One set of threads does all the work, so a BLAS call never runs threaded
+/// inside one of Lore's parallel loops, and OpenBLAS's idle threads never spin against
+/// Lore's for a core.
 public enum Threads {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var _count: Int = {
+        openblas_set_num_threads(1)
         let fromEnvironment = ProcessInfo.processInfo.environment["LORE_NUM_THREADS"].flatMap(Int.init)
-        let n = max(1, fromEnvironment ?? ProcessInfo.processInfo.activeProcessorCount)
-        if fromEnvironment != nil { openblas_set_num_threads(Int32(n)) }
-        return n
+        return max(1, fromEnvironment ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Reads the setting once so that `LORE_NUM_THREADS` reaches OpenBLAS before the first
-    /// BLAS call, even in a program that never asks for ``count``. Cheap after the first use.
+    /// Reads the setting once so that OpenBLAS is set to one thread before the first BLAS
+    /// call, even in a program that never asks for ``count``. Cheap after the first use.
     static let applied: Bool = { _ = count; return true }()
 
-    /// Worker threads for Lore's loops and for OpenBLAS (at least 1).
+    /// Threads for Lore's loops and matrix products (at least 1).
     public static var count: Int {
         get { lock.withLock { _count } }
         set {
             let n = max(1, newValue)
             lock.withLock { _count = n }
-            openblas_set_num_threads(Int32(n))
         }
     }
 
-    /// The thread count OpenBLAS reports it will use.
-    public static var blasCount: Int { Int(openblas_get_num_threads()) }
+    /// The thread count OpenBLAS reports it will use for one call: 1 once Lore has run (Lore
+    /// splits products across its own threads instead).
+    public static var blasCount: Int { _ = applied; return Int(openblas_get_num_threads()) }
 }
 
 /// Wraps a value (typically a pointer) so it can cross into a concurrent loop.
@@ -44,12 +47,14 @@ struct UnsafeTransfer<Value>: @unchecked Sendable {
 }
 
 /// Runs `body` over `0..<total` split into chunks of `grain` elements, on up to
-/// ``Threads/count`` threads.
+/// ``Threads/count`` threads of Lore's worker pool.
 ///
-/// Chunk boundaries depend only on `total` and `grain`, never on the thread count, and worker
-/// `w` takes chunks `w, w + workers, …`; a reduction that keeps one partial per chunk and
+/// Chunk boundaries depend only on `total` and `grain`, never on the thread count (threads
+/// claim chunks in turn, in any order); a reduction that keeps one partial per chunk and
 /// combines them in chunk order is therefore bitwise reproducible on any machine and any
-/// thread count. Small work (one chunk) runs inline with no dispatch cost.
+/// thread count. Small work (one chunk) runs inline with no dispatch cost, and so does a call
+/// made while the pool is busy (from inside another parallel loop, or from a second thread):
+/// its chunks then run in order on the calling thread.
 ///
 /// - Parameters:
 ///   - total: number of elements (or rows) to cover.
@@ -68,15 +73,11 @@ public func parallelChunks(total: Int, grain: Int, _ body: (_ chunk: Int, _ rang
         for c in 0..<chunks { body(c, (c * grain)..<min(total, (c + 1) * grain)) }
         return
     }
-    withoutActuallyEscaping(body) { escapable in
-        let shared = UnsafeTransfer(escapable)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var c = w
-            while c < chunks {
-                shared.value(c, (c * grain)..<min(total, (c + 1) * grain))
-                c += workers
-            }
-        }
+    let ran = WorkerPool.shared.run(chunks: chunks, workers: workers) { c in
+        body(c, (c * grain)..<min(total, (c + 1) * grain))
+    }
+    if !ran {
+        for c in 0..<chunks { body(c, (c * grain)..<min(total, (c + 1) * grain)) }
     }
 }
 

@@ -145,10 +145,20 @@ struct MatmulPlan {
     }
 }
 
-/// Row-major `C[m, n] = op(A)[m, k] · op(B)[k, n] (+ C when accumulate)` through BLAS.
+/// Row-major `C[m, n] = op(A)[m, k] · op(B)[k, n] (+ C when accumulate)` through BLAS, on
+/// Lore's threads.
 ///
 /// `A` is stored `[m, k]` (or `[k, m]` when `transposeA`) with row stride `lda`; likewise `B`.
 /// Routes `m == 1` and `n == 1` to `sgemv`, `k == 0` to a fill, the rest to `sgemm`.
+///
+/// OpenBLAS runs single-threaded (see ``Threads``); a product of at least
+/// ``parallelProductWork`` multiply-adds (``parallelVectorProductWork`` for a matrix–vector
+/// product) is cut into ``Threads/count`` blocks of columns (of
+/// rows when `n` is too narrow to cut), each one BLAS call on one thread of Lore's pool. The
+/// result is reproducible bit for bit on a given thread count; across thread counts the
+/// kernels may round a block's edge rows differently in the last bit (as OpenBLAS's own
+/// threading does). Called from inside a parallel loop, the blocks run in turn on the calling
+/// thread.
 package func sgemmRowMajor(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
@@ -156,6 +166,56 @@ package func sgemmRowMajor(
 ) {
     if m == 0 || n == 0 { return }
     _ = Threads.applied
+    let workers = Threads.count
+    let vector = m == 1 || n == 1
+    guard workers > 1, m * n * Swift.max(k, 1) >= (vector ? parallelVectorProductWork : parallelProductWork) else {
+        serialProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb,
+                      c, ldc: ldc, accumulate: accumulate)
+        return
+    }
+    // Cut the wider of the two output dimensions when it gives every worker a block of at
+    // least `productBlockAlignment` (columns are preferred: measured faster on these shapes).
+    let byColumns = n >= workers * productBlockAlignment || n >= m
+    let length = byColumns ? n : m
+    let block = (length + workers - 1) / workers
+    let step = (block + productBlockAlignment - 1) / productBlockAlignment * productBlockAlignment
+    let parts = (length + step - 1) / step
+    let (pa, pb, pc) = (UnsafeTransfer(a), UnsafeTransfer(b), UnsafeTransfer(c))
+    parallelChunks(total: parts, grain: 1) { part, _ in
+        let lo = part * step, count = Swift.min(step, length - lo)
+        if byColumns {
+            // Columns lo..<lo+count of op(B) and C.
+            let columnStart = transposeB ? pb.value + lo * ldb : pb.value + lo
+            serialProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: count, k: k, pa.value, lda: lda,
+                          columnStart, ldb: ldb, pc.value + lo, ldc: ldc, accumulate: accumulate)
+        } else {
+            // Rows lo..<lo+count of op(A) and C.
+            let rowStart = transposeA ? pa.value + lo : pa.value + lo * lda
+            serialProduct(transposeA: transposeA, transposeB: transposeB, m: count, n: n, k: k, rowStart, lda: lda,
+                          pb.value, ldb: ldb, pc.value + lo * ldc, ldc: ldc, accumulate: accumulate)
+        }
+    }
+}
+
+/// Products smaller than this many multiply-adds (`m·n·k`, 2 Mi) run on one thread: below it,
+/// splitting costs more than it saves (a 128×128×32 attention product ran at 110 GFLOP/s on one
+/// thread and 59–78 split in two; 256×256×64 at 121 and 147–150).
+package let parallelProductWork = 1 << 21
+
+/// Matrix–vector products (`m == 1` or `n == 1`: single-token decoding) are memory-bound and
+/// split from 128 Ki multiply-adds (half a megabyte of matrix).
+package let parallelVectorProductWork = 1 << 17
+
+/// Blocks of a split product are multiples of this many rows or columns (OpenBLAS's Haswell
+/// `sgemm` kernel works on 16-wide panels).
+let productBlockAlignment = 16
+
+/// One single-threaded BLAS call (OpenBLAS is kept at one thread; see ``Threads``).
+private func serialProduct(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+) {
     let limit = Int(Int32.max)
     check(m <= limit && n <= limit && k <= limit && lda <= limit && ldb <= limit && ldc <= limit,
           "matmul: a dimension of the product [\(m), \(k)] × [\(k), \(n)] exceeds the 32-bit BLAS interface")
