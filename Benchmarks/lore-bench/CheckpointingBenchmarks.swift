@@ -5,8 +5,8 @@ import Transformer
 
 /// `lore-bench checkpointing`: one training step (forward + backward) of a long-sequence model
 /// with and without `gradientCheckpointing` — the rise of peak resident memory over the
-/// resident size before the step (Lore's buffer cache emptied first, so freed activations do
-/// not hide in it) and the step time. Models: GPT-2 and Llama, vocabulary 512, width 256,
+/// resident size before the step (Lore's buffer cache emptied and `malloc_trim` called first, so
+/// memory freed by the previous step does not hide this one's peak) and the step time. Models: GPT-2 and Llama, vocabulary 512, width 256,
 /// 6 layers, 4 heads (Llama: 2 kv heads, MLP 688), batch 2 × 1,024 tokens.
 ///
 /// Lines: `<family>_peak_mb_off`, `<family>_peak_mb_on` (ratio on ÷ off), `<family>_step_s_off`,
@@ -50,6 +50,7 @@ enum CheckpointingBenchmarks {
     static func step(_ model: any CausalLanguageModel, _ tokens: TokenBatch) -> (Double, Double) {
         model.zeroGradients()
         Tensor.releaseCachedMemory()
+        trimHeap()  // hand freed heap pages back, or the last step's memory hides the next peak
         PeakMemory.reset()
         let before = PeakMemory.read().resident
         let start = Measure.now()
@@ -58,5 +59,13 @@ enum CheckpointingBenchmarks {
         }
         let seconds = Measure.now() - start
         return (Double(PeakMemory.read().peak - before) / 1e6, seconds)
+    }
+
+    /// glibc's `malloc_trim(0)` (not in Swift's Glibc module; looked up at run time): returns
+    /// the free pages of malloc's heaps to the system. Nothing where it does not exist.
+    static func trimHeap() {
+        typealias Trim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(nil, "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 }
