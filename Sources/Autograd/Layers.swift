@@ -140,7 +140,8 @@ public final class LayerNorm: Module {
 /// PyTorch), identity after `eval()`.
 ///
 /// The layer owns its generator, seeded from the one given at construction; its state
-/// (``generator``) can be saved with a checkpoint and restored for an exact resume.
+/// (``generator``) can be saved with a checkpoint and restored for an exact resume. Inside
+/// ``checkpointed(_:_:)`` the recomputation replays the forward's masks.
 public final class Dropout: Module {
     /// Probability of zeroing an element.
     public let probability: Float
@@ -162,6 +163,7 @@ public final class Dropout: Module {
 
     /// See ``dropout(_:probability:using:training:)``.
     public func callAsFunction(_ x: Variable) -> Variable {
-        dropout(x, probability: probability, using: &generator, training: isTraining)
+        if isTraining && probability > 0 { DropoutStates.current?.willDraw(self) }
+        return dropout(x, probability: probability, using: &generator, training: isTraining)
     }
 }

@@ -25,11 +25,17 @@ public final class Tape: @unchecked Sendable {
     }
 
     private(set) var entries: [Entry] = []
+    /// `false` for the forward-only tape of ``checkpointed(_:_:)``: entries keep their inputs
+    /// and shapes (so tracking works as usual) but drop their backward closures, and with them
+    /// every tensor those closures captured.
+    let keepsBackward: Bool
 
     /// The tape operations record on, if any.
     @TaskLocal public static var current: Tape?
 
-    public init() {}
+    public init() { keepsBackward = true }
+
+    init(keepsBackward: Bool) { self.keepsBackward = keepsBackward }
 
     /// Number of recorded entries (leaves and operations).
     public var count: Int { entries.count }
@@ -40,7 +46,7 @@ public final class Tape: @unchecked Sendable {
     }
 
     func appendOperation(inputs: [Int], shape: [Int], backward: @escaping Backward) -> Int {
-        entries.append(Entry(inputs: inputs, backward: backward, parameter: nil, shape: shape))
+        entries.append(Entry(inputs: inputs, backward: keepsBackward ? backward : nil, parameter: nil, shape: shape))
         return entries.count - 1
     }
 

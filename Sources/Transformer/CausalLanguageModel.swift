@@ -108,6 +108,13 @@ public protocol CausalLanguageModel: Module {
     func logits(hidden: Variable) -> Variable
     /// The weights as the inference engine reads them.
     var inferenceWeights: InferenceWeights { get }
+    /// Run each transformer block through `checkpointed(_:_:)` while a tape records (default
+    /// `false`): the backward pass recomputes each block's internals instead of keeping them,
+    /// so training holds one `[B, T, D]` tensor per block instead of all its activations, for
+    /// about a third more compute. Values and gradients are unchanged (bitwise, with
+    /// deterministic kernels); inference and evaluation are unaffected. Hugging Face's
+    /// `gradient_checkpointing_enable()`.
+    var gradientCheckpointing: Bool { get set }
 }
 
 extension CausalLanguageModel {

@@ -107,6 +107,9 @@ public final class GPT2LMHeadModel: CausalLanguageModel {
     public let transformer: GPT2Model
     /// The output head, or `nil` when tied to `transformer.wte` (GPT-2's default).
     public let lmHead: Linear?
+    /// Recompute each block in the backward pass instead of keeping its activations (default
+    /// `false`); see ``CausalLanguageModel/gradientCheckpointing``.
+    public var gradientCheckpointing = false
 
     /// A model initialised as Hugging Face's GPT-2: `N(0, 0.02²)` (positions 0.01), the
     /// residual projections (`c_proj`) `N(0, (0.02/√(2·layers))²)`, biases 0, LayerNorms 1/0;
@@ -135,7 +138,9 @@ public final class GPT2LMHeadModel: CausalLanguageModel {
         let positions = batch.resolvedPositions
         let positionIDs = positions.count == t ? Array((0..<b).map { _ in positions }.joined()) : positions
         var x = transformer.wte(batch.ids, shape: [b, t]) + transformer.wpe(positionIDs, shape: [b, t])
-        for block in transformer.h { x = block(x, batch: batch) }
+        for block in transformer.h {
+            x = gradientCheckpointing ? checkpointed(x) { block($0, batch: batch) } : block(x, batch: batch)
+        }
         return transformer.lnF(x)
     }
 

@@ -124,6 +124,9 @@ public final class LlamaForCausalLM: CausalLanguageModel {
     public let lmHead: Linear?
     /// Cosines and sines for every position up to `maxPositions`.
     public let rotary: RotaryTable
+    /// Recompute each decoder layer in the backward pass instead of keeping its activations
+    /// (default `false`); see ``CausalLanguageModel/gradientCheckpointing``.
+    public var gradientCheckpointing = false
 
     /// A model with weights initialised as Hugging Face does (`initializer_range` 0.02: every
     /// matrix `N(0, 0.02²)`, biases 0, norms 1), drawn from `g` in parameter order.
@@ -149,7 +152,11 @@ public final class LlamaForCausalLM: CausalLanguageModel {
     public func hiddenStates(_ batch: TokenBatch) -> Variable {
         checkPositions(batch, limit: llama.maxPositions)
         var x = model.embedTokens(batch.ids, shape: [batch.batchSize, batch.length])
-        for layer in model.layers { x = layer(x, batch: batch, rotary: rotary) }
+        let rotary = rotary
+        for layer in model.layers {
+            x = gradientCheckpointing ? checkpointed(x) { layer($0, batch: batch, rotary: rotary) }
+                                      : layer(x, batch: batch, rotary: rotary)
+        }
         return model.norm(x)
     }
 

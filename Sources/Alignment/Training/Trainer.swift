@@ -101,8 +101,9 @@ public final class Trainer {
     ///     Trained in place: LoRA adapters are added to it (or, on resume, loaded).
     ///   - train, validation: packed splits (``TextData/prepare(files:tokenizer:eosTokenID:options:directory:report:)``).
     ///   - configuration: hyper-parameters; on resume the checkpoint's configuration is used
-    ///     (only `steps`/`epochs`, the evaluation/save/log intervals and `keepCheckpoints` may
-    ///     change — anything else would break the exact continuation and is an error).
+    ///     (only `steps`/`epochs`, the evaluation/save/log intervals, `keepCheckpoints` and
+    ///     `gradientCheckpointing` may change — anything else would break the exact
+    ///     continuation and is an error). `gradientCheckpointing` is applied to the model.
     ///   - output: the output folder (checkpoints, final model).
     ///   - resume: continue from the newest complete checkpoint in `output`
     ///     (``CheckpointError/nothingToResume(output:)`` when there is none).
@@ -150,9 +151,11 @@ public final class Trainer {
             merged.saveEvery = configuration.saveEvery
             merged.keepCheckpoints = configuration.keepCheckpoints
             merged.logEvery = configuration.logEvery
+            merged.gradientCheckpointing = configuration.gradientCheckpointing
             configuration = merged
         }
         self.configuration = configuration
+        model.model.gradientCheckpointing = configuration.gradientCheckpointing
 
         // Weights: LoRA adapters or full parameters; frozen embeddings.
         var generator = SeededGenerator(seed: configuration.seed)
@@ -511,6 +514,8 @@ public final class Trainer {
         }
         a.epochs = nil; b.epochs = nil
         a.evaluationBatches = nil; b.evaluationBatches = nil
+        // Recomputing activations changes memory and time, not a single value.
+        a.gradientCheckpointing = false; b.gradientCheckpointing = false
         guard a == b else {
             throw CheckpointError.mismatch(path: checkpoint, reason: "it was trained with other hyper-parameters (\(differences(a, b))); resume with the same options, or start a new output folder")
         }
