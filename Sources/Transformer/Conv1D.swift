@@ -28,11 +28,8 @@ public final class Conv1D: Module {
 
     public var ownParameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
 
-    /// `[…, in] → […, out]`.
+    /// `[…, in] → […, out]`: `x·W + b` as one product accumulated onto the bias (``affine(_:weight:bias:)``).
     public func callAsFunction(_ x: Variable) -> Variable {
-        let leading = Array(x.shape.dropLast())
-        let rows = leading.reduce(1, *)
-        let y = Variable.matmul(x.reshaped([rows, inputSize]), weight.variable) + bias.variable
-        return y.reshaped(leading + [outputSize])
+        affine(x, weight: weight.variable, bias: bias.variable)
     }
 }
