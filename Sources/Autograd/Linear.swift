@@ -60,7 +60,9 @@ private func affineMap(
         y.withUnsafeMutableBufferPointer { out in
             b.withUnsafeBufferPointer { source in
                 guard let s = source.baseAddress, let o = out.baseAddress else { return }
-                for r in 0..<rows { (o + r * outputs).update(from: s, count: outputs) }
+                parallelChunks(total: rows, grain: Swift.max(1, elementwiseGrain / Swift.max(1, outputs))) { _, range in
+                    for r in range { (o + r * outputs).update(from: s, count: outputs) }
+                }
             }
         }
         Tensor.matmul(x2, w, transposeB: transposeW, into: &y, accumulate: true)
