@@ -289,7 +289,7 @@ public final class Trainer {
                 var loss = 0.0
                 for batch in batches where batch.targetCount > 0 {
                     let value = valueAndGradient {
-                        crossEntropy(logits: model(batch.input), targets: batch.targets, reduction: .sum) / Float(targets)
+                        model.loss(batch.input, targets: batch.targets, reduction: .sum) / Float(targets)
                     }
                     loss += Double(value.scalar)
                     if faults.arrive(.loss) == .nan { loss = .nan }
@@ -379,7 +379,7 @@ public final class Trainer {
         var count = 0
         withoutGradient {
             for batch in batches where batch.targetCount > 0 {
-                total += Double(crossEntropy(logits: model(batch.input), targets: batch.targets, reduction: .sum).value.scalar)
+                total += Double(model.loss(batch.input, targets: batch.targets, reduction: .sum).value.scalar)
                 count += batch.targetCount
             }
         }
