@@ -1,13 +1,13 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd | tokenizer | quant | transformer [--peers] | train [--peers] [train_tiny|train_small] | curation"
+let usage = "usage: lore-bench tensor | autograd [line…] | tokenizer | quant | transformer [--peers] | train [--peers] [train_tiny|train_small] | curation"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
     TensorBenchmarks.run()
 case "autograd":
-    AutogradBenchmarks.run()
+    AutogradBenchmarks.run(only: Set(arguments.dropFirst()))
 case "tokenizer":
     TokenizerBenchmarks.run()
 case "quant":
