@@ -1,7 +1,7 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd [line…] | tokenizer | quant | transformer [--peers] | train [--peers] [train_tiny|train_small] | curation"
+let usage = "usage: lore-bench tensor | autograd [line…] | tokenizer | quant | transformer [--peers] | train [--peers] [train_tiny|train_small] | cpt | curation"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
@@ -16,6 +16,8 @@ case "transformer":
     TransformerBenchmarks.run(Array(arguments.dropFirst()))
 case "train":
     TrainingBenchmarks.run(peers: arguments.contains("--peers"), only: Set(arguments.dropFirst().filter { !$0.hasPrefix("--") }))
+case "cpt":
+    CPTBenchmarks.run(TransformerBenchmarks.smolLM2())
 case "curation":
     CurationBenchmarks.run(Array(arguments.dropFirst()))
 default:
