@@ -9,14 +9,15 @@ import Tensor
 /// `lossᵢ = (1 − ε)·(−log pᵢ[tᵢ]) + ε·meanᵥ(−log pᵢ[v])`, reduced as ``crossEntropy(logits:targets:ignoreIndex:labelSmoothing:reduction:)``
 /// (rows whose target is `ignoreIndex` contribute nothing; `.mean` over zero targets is NaN with a zero gradient).
 ///
-/// How: rows run in chunks of 256. A chunk's logits go into one reused `[256, V]` buffer; each
+/// How: rows run in chunks of `C = max(256, 2²²/V)` rows (a 16 MiB buffer, or `256 × V` floats
+/// for `V > 16,384`). A chunk's logits go into one reused `[C, V]` buffer; each
 /// row's log-sum-exp and loss are taken from it. While a tape records, the same pass turns the
 /// buffer into `gᵢ = pᵢ − (1 − ε)·onehot(tᵢ) − ε/V` and applies the head's backward at once —
 /// `dH_c = g·W`, `dW += gᵀ·h_c`, `db += Σ_rows g` — for the tracked inputs only. The recorded
 /// backward merely scales these by the upstream gradient (÷ the target count for `.mean`).
 /// With no tape (evaluation) the gradient work is skipped.
 ///
-/// Memory beyond the inputs: `256 × V` floats, plus `dH` `[N, D]`, `dW` `[V, D]` and `db`
+/// Memory beyond the inputs: `C × V` floats, plus `dH` `[N, D]`, `dW` `[V, D]` and `db`
 /// `[V]` while gradients are recorded — flat in `N × V`. (The unfused form holds `N × V`
 /// logits plus an `N × V` gradient: 400 MB each for SmolLM2's V = 49,152 at 4 × 512 tokens.)
 ///
@@ -37,7 +38,7 @@ public func linearCrossEntropy(
     labelSmoothing: Float = 0, reduction: LossReduction = .mean
 ) -> Variable {
     linearCrossEntropy(hidden: hidden, weight: weight, bias: bias, targets: targets, ignoreIndex: ignoreIndex,
-                       labelSmoothing: labelSmoothing, reduction: reduction, chunkRows: linearCrossEntropyChunkRows)
+                       labelSmoothing: labelSmoothing, reduction: reduction, chunkRows: nil)
 }
 
 /// ``linearCrossEntropy(hidden:weight:bias:targets:ignoreIndex:labelSmoothing:reduction:)`` for
@@ -47,7 +48,7 @@ public func linearCrossEntropy(
     labelSmoothing: Float = 0, reduction: LossReduction = .mean
 ) -> Variable {
     linearCrossEntropy(hidden: hidden, weight: weight, bias: bias, targets: targets.map(Int.init), ignoreIndex: ignoreIndex,
-                       labelSmoothing: labelSmoothing, reduction: reduction, chunkRows: linearCrossEntropyChunkRows)
+                       labelSmoothing: labelSmoothing, reduction: reduction, chunkRows: nil)
 }
 
 /// The gradients computed by the forward pass, handed over once to the backward pass (taken
@@ -61,11 +62,11 @@ private final class HeadGradients {
     }
 }
 
-/// The fused head and cross-entropy with an explicit number of rows per chunk (tests lower it
-/// to cross chunk boundaries on small inputs).
+/// The fused head and cross-entropy with an explicit number of rows per chunk, or `nil` for the
+/// default (tests lower it to cross chunk boundaries on small inputs).
 func linearCrossEntropy(
     hidden: Variable, weight: Variable, bias: Variable?, targets: [Int], ignoreIndex: Int,
-    labelSmoothing: Float, reduction: LossReduction, chunkRows: Int
+    labelSmoothing: Float, reduction: LossReduction, chunkRows: Int?
 ) -> Variable {
     if reduction == .none {
         return crossEntropy(logits: linear(hidden, weight: weight, bias: bias), targets: targets, ignoreIndex: ignoreIndex,

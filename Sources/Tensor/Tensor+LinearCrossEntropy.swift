@@ -15,10 +15,14 @@ import Foundation
 // The gradients are those of the *sum* of the row losses; the differentiable wrapper
 // (`linearCrossEntropy(hidden:weight:…)` in Autograd) scales them by the upstream gradient.
 
-/// Default rows per chunk of ``Tensor/linearCrossEntropy(hidden:weight:bias:targets:ignoreIndex:labelSmoothing:hiddenGradient:weightGradient:biasGradient:chunkRows:)``:
-/// large enough that the three products per chunk run at full `sgemm` speed, small enough that the
-/// `[chunkRows, V]` buffer stays modest (SmolLM2's V = 49,152: 48 MiB).
-package let linearCrossEntropyChunkRows = 256
+/// Default rows per chunk of ``Tensor/linearCrossEntropy(hidden:weight:bias:targets:ignoreIndex:labelSmoothing:hiddenGradient:weightGradient:biasGradient:chunkRows:)``
+/// for a vocabulary of `V`: `max(256, 2²² / V)`, i.e. a `[rows, V]` buffer of 16 MiB — or of
+/// `256 × V` floats when `V > 16,384` (SmolLM2's 49,152: 48 MiB). At least 256 rows keeps the
+/// three products per chunk at full `sgemm` speed; small vocabularies get longer chunks (GPT-2
+/// "small" at V = 8,192: 512 rows; V = 512: 8,192 rows), so tiny products do not dominate.
+package func linearCrossEntropyChunkRows(vocabulary: Int) -> Int {
+    Swift.max(256, (1 << 22) / Swift.max(vocabulary, 1))
+}
 
 /// The losses and (sum-of-losses) gradients of ``Tensor/linearCrossEntropy(hidden:weight:bias:targets:ignoreIndex:labelSmoothing:hiddenGradient:weightGradient:biasGradient:chunkRows:)``.
 package struct LinearCrossEntropyResult {
@@ -54,11 +58,12 @@ extension Tensor {
     ///   - labelSmoothing: `ε` in `[0, 1]`.
     ///   - hiddenGradient, weightGradient, biasGradient: which gradients to compute; with none
     ///     (evaluation) the pass computes only the losses.
-    ///   - chunkRows: rows per chunk (tests lower it to cross chunk boundaries).
+    ///   - chunkRows: rows per chunk; default `nil` = ``linearCrossEntropyChunkRows(vocabulary:)``
+    ///     (tests lower it to cross chunk boundaries).
     package static func linearCrossEntropy(
         hidden: Tensor, weight: Tensor, bias: Tensor?, targets: [Int], ignoreIndex: Int, labelSmoothing: Float,
         hiddenGradient needH: Bool, weightGradient needW: Bool, biasGradient needB: Bool,
-        chunkRows: Int = linearCrossEntropyChunkRows
+        chunkRows: Int? = nil
     ) -> LinearCrossEntropyResult {
         check(weight.rank == 2 && hidden.rank >= 1 && hidden.shape[hidden.rank - 1] == weight.shape[1],
               "linearCrossEntropy: hidden states of shape \(describeShape(hidden.shape)) do not fit weight \(describeShape(weight.shape)) ([V, D] with D = the hidden states' last axis)")
@@ -81,7 +86,7 @@ extension Tensor {
         guard n > 0 else {
             return LinearCrossEntropyResult(losses: losses, targetCount: 0, hiddenGradient: dH, weightGradient: dW, biasGradient: db)
         }
-        let chunk = Swift.max(1, Swift.min(chunkRows, n))
+        let chunk = Swift.max(1, Swift.min(chunkRows ?? linearCrossEntropyChunkRows(vocabulary: v), n))
         let buffer = Tensor(uninitializedShape: [chunk, v])
         let z = buffer.storage.pointer, loss = losses.storage.pointer
         let h = hidden.basePointer, w = weight.basePointer, b = bias?.basePointer
