@@ -22,13 +22,16 @@ import Tensor
 /// Each line is followed by `…_peak_mb`: the rise of the resident-memory high-water mark
 /// during the measured calls, in MB (ratio column: peak ÷ the size of the op's inputs).
 enum AutogradBenchmarks {
-    static func run() {
+    /// Measures every line, or those named in `only` when it is not empty.
+    static func run(only: Set<String> = []) {
         FileHandle.standardError.write(Data(
             "# lore-bench autograd: Lore threads \(Threads.count), OpenBLAS threads \(Threads.blasCount)\n".utf8))
-        attention()
-        attentionSegments()
-        crossEntropyCase()
-        mlpStep()
+        let cases: [(String, () -> Void)] = [
+            ("attention_fwd_bwd", attention), ("attention_segments_fwd_bwd", attentionSegments),
+            ("cross_entropy_fwd_bwd", crossEntropyCase), ("linear_cross_entropy_fwd_bwd", linearCrossEntropyCase),
+            ("mlp_step", mlpStep),
+        ]
+        for (name, body) in cases where only.isEmpty || only.contains(name) { body() }
     }
 
     /// Runs `body` once to warm up, then measures it against `ceiling`, and reports time and peak.
@@ -120,6 +123,31 @@ enum AutogradBenchmarks {
             valueAndGradient { crossEntropy(logits: logits.variable, targets: targets) }
             logits.zeroGradient()
         }, ceiling: { memcpy(target, source, bytes) })
+    }
+
+    static func linearCrossEntropyCase() {
+        let (n, d, vocab) = (4 * 512, 576, 49_152)
+        var rng = SeededGenerator(seed: 5)
+        let hidden = Parameter(Tensor.randomNormal([n, d], using: &rng))
+        let weight = Parameter(Tensor.randomNormal([vocab, d], standardDeviation: 0.02, using: &rng))
+        let targets = (0..<n).map { _ in Int(rng.next() % UInt64(vocab)) }
+        measure("linear_cross_entropy_fwd_bwd", inputBytes: (n + vocab) * d * 4, rounds: 3, {
+            valueAndGradient { linearCrossEntropy(hidden: hidden.variable, weight: weight.variable, targets: targets) }
+            hidden.zeroGradient()
+            weight.zeroGradient()
+        }, ceiling: {
+            valueAndGradient { crossEntropy(logits: linear(hidden.variable, weight: weight.variable), targets: targets) }
+            hidden.zeroGradient()
+            weight.zeroGradient()
+        })
+        Tensor.releaseCachedMemory()
+        PeakMemory.reset()
+        let before = PeakMemory.read().resident
+        valueAndGradient { crossEntropy(logits: linear(hidden.variable, weight: weight.variable), targets: targets) }
+        hidden.zeroGradient()
+        weight.zeroGradient()
+        let peak = PeakMemory.read().peak - before
+        Measure.report("linear_cross_entropy_unfused_peak_mb", Double(peak) / 1e6, "MB", ratio: Double(peak) / Double((n + vocab) * d * 4))
     }
 
     final class MLP: Module {

@@ -44,7 +44,7 @@ enum CPTBenchmarks {
         let trainable = model.trainableParameters()
         var optimizer = AdamW(learningRate: 1e-5, weightDecay: 0)
         func step() {
-            _ = valueAndGradient { crossEntropy(logits: model(input), targets: targets, reduction: .sum) / count }
+            _ = valueAndGradient { model.loss(input, targets: targets, reduction: .sum) / count }
             clipGradientNorm(trainable, maxNorm: 1)
             optimizer.step(trainable)
             model.zeroGradients()

@@ -41,7 +41,7 @@ enum TrainingBenchmarks {
         var optimizer = AdamW(learningRate: 1e-4)   // PyTorch's defaults otherwise, as the peer script
         func step() {
             _ = valueAndGradient {
-                crossEntropy(logits: model(batch).reshaped([s.batch * s.context, s.vocabulary]), targets: targets)
+                model.loss(batch, targets: targets)
             }
             optimizer.step(model)
             model.zeroGradients()

@@ -1,13 +1,13 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd | tokenizer | quant | transformer [--peers] | train [--peers] [train_tiny|train_small] | curation | checkpointing"
+let usage = "usage: lore-bench tensor | autograd [line…] | tokenizer | quant | transformer [--peers] | train [--peers] [train_tiny|train_small] | cpt | checkpointing | curation"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
     TensorBenchmarks.run()
 case "autograd":
-    AutogradBenchmarks.run()
+    AutogradBenchmarks.run(only: Set(arguments.dropFirst()))
 case "tokenizer":
     TokenizerBenchmarks.run()
 case "quant":
@@ -18,6 +18,8 @@ case "train":
     TrainingBenchmarks.run(peers: arguments.contains("--peers"), only: Set(arguments.dropFirst().filter { !$0.hasPrefix("--") }))
 case "checkpointing":
     CheckpointingBenchmarks.run()
+case "cpt":
+    CPTBenchmarks.run(TransformerBenchmarks.smolLM2())
 case "curation":
     CurationBenchmarks.run(Array(arguments.dropFirst()))
 default:

@@ -106,6 +106,11 @@ public protocol CausalLanguageModel: Module {
     func hiddenStates(_ batch: TokenBatch) -> Variable
     /// The output head: `[…, D] → […, V]`.
     func logits(hidden: Variable) -> Variable
+    /// The output head's parameters when ``logits(hidden:)`` is exactly `hidden·Wᵀ + b` —
+    /// weight `[V, D]` (an `lm_head` Linear or the tied token embedding), bias `[V]` or `nil` —
+    /// so that ``loss(_:targets:ignoreIndex:labelSmoothing:reduction:)`` may fuse the head with
+    /// the cross-entropy; `nil` when the head does more (e.g. carries an adapter). Default `nil`.
+    var linearOutputHead: (weight: Parameter, bias: Parameter?)? { get }
     /// The weights as the inference engine reads them.
     var inferenceWeights: InferenceWeights { get }
     /// Run each transformer block through `checkpointed(_:_:)` while a tape records (default
@@ -123,6 +128,40 @@ extension CausalLanguageModel {
 
     /// Logits `[1, T, V]` of one sequence.
     public func callAsFunction(_ ids: [Int32]) -> Variable { self(TokenBatch(ids)) }
+
+    /// No fusable head unless the model says so: ``loss(_:targets:ignoreIndex:labelSmoothing:reduction:)``
+    /// then materialises the logits.
+    public var linearOutputHead: (weight: Parameter, bias: Parameter?)? { nil }
+
+    /// The next-token cross-entropy of `batch`, equal to
+    /// `crossEntropy(logits: self(batch), targets: targets, …)` but without the `[B·T, V]` logits
+    /// when the head is plain (``linearOutputHead``): the head and the loss then run fused and
+    /// chunked through `linearCrossEntropy(hidden:weight:bias:targets:…)`, whose backward adds
+    /// the head's gradient into the same parameter the embedding lookup uses when the two are
+    /// tied. Otherwise (or for `.none`) it computes the logits and `crossEntropy(logits:…)`.
+    ///
+    /// For gradient accumulation pass `.sum` and divide by the window's total
+    /// `targetCount(_:ignoreIndex:)`.
+    ///
+    /// - Parameters:
+    ///   - batch: `B` sequences of length `T`.
+    ///   - targets: `B·T` token ids, row-major (typically the inputs shifted left), or `ignoreIndex`.
+    ///   - ignoreIndex: the target that marks a position to skip (default `-100`).
+    ///   - labelSmoothing: `ε` in `[0, 1]` (default 0).
+    ///   - reduction: `.mean` (default), `.sum`, or `.none` (shape `[B, T]`).
+    /// - Returns: a scalar (shape `[]`) for `.mean` and `.sum`; `[B, T]` for `.none`.
+    public func loss(
+        _ batch: TokenBatch, targets: [Int32], ignoreIndex: Int = -100, labelSmoothing: Float = 0,
+        reduction: LossReduction = .mean
+    ) -> Variable {
+        let hidden = hiddenStates(batch)
+        guard let head = linearOutputHead else {
+            return crossEntropy(logits: logits(hidden: hidden), targets: targets, ignoreIndex: ignoreIndex,
+                                labelSmoothing: labelSmoothing, reduction: reduction)
+        }
+        return linearCrossEntropy(hidden: hidden, weight: head.weight.variable, bias: head.bias?.variable, targets: targets,
+                                  ignoreIndex: ignoreIndex, labelSmoothing: labelSmoothing, reduction: reduction)
+    }
 }
 
 /// A model family with its configuration — what `config.json` describes.

@@ -148,6 +148,9 @@ public final class GPT2LMHeadModel: CausalLanguageModel {
         linear(hidden, weight: (lmHead?.weight ?? transformer.wte.weight).variable)
     }
 
+    /// `lm_head.weight`, or the tied `transformer.wte.weight`; no bias.
+    public var linearOutputHead: (weight: Parameter, bias: Parameter?)? { (lmHead?.weight ?? transformer.wte.weight, nil) }
+
     public var inferenceWeights: InferenceWeights {
         let c = gpt2
         let blocks = transformer.h.map { block in

@@ -164,6 +164,9 @@ public final class LlamaForCausalLM: CausalLanguageModel {
         linear(hidden, weight: (lmHead?.weight ?? model.embedTokens.weight).variable)
     }
 
+    /// `lm_head.weight`, or the tied `model.embed_tokens.weight`; no bias.
+    public var linearOutputHead: (weight: Parameter, bias: Parameter?)? { (lmHead?.weight ?? model.embedTokens.weight, nil) }
+
     public var inferenceWeights: InferenceWeights {
         let c = llama
         let blocks = model.layers.map { layer in

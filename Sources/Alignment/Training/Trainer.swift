@@ -50,8 +50,9 @@ public struct TrainingResult: Sendable {
 /// let result = try trainer.train { progress in print(progress.line); return .continue }
 /// ```
 ///
-/// One update: for each of `gradientAccumulation` micro-batches, logits `[B, L, V]` →
-/// cross-entropy summed over target tokens and divided by the target count of the whole
+/// One update: for each of `gradientAccumulation` micro-batches, the cross-entropy of the
+/// next-token logits summed over target tokens (`model.loss(…, reduction: .sum)`, head and loss
+/// fused so the `[B·L, V]` logits are never stored) and divided by the target count of the whole
 /// window → backward (gradients accumulate); then the global L2 norm `‖g‖` of the trainable
 /// gradients is measured and, if finite, the gradients are scaled by `min(1, maxNorm/(‖g‖+1e-6))`
 /// and AdamW steps with `lr = schedule(step)`. If the loss or `‖g‖` is NaN or infinite the update
@@ -292,7 +293,7 @@ public final class Trainer {
                 var loss = 0.0
                 for batch in batches where batch.targetCount > 0 {
                     let value = valueAndGradient {
-                        crossEntropy(logits: model(batch.input), targets: batch.targets, reduction: .sum) / Float(targets)
+                        model.loss(batch.input, targets: batch.targets, reduction: .sum) / Float(targets)
                     }
                     loss += Double(value.scalar)
                     if faults.arrive(.loss) == .nan { loss = .nan }
@@ -382,7 +383,7 @@ public final class Trainer {
         var count = 0
         withoutGradient {
             for batch in batches where batch.targetCount > 0 {
-                total += Double(crossEntropy(logits: model(batch.input), targets: batch.targets, reduction: .sum).value.scalar)
+                total += Double(model.loss(batch.input, targets: batch.targets, reduction: .sum).value.scalar)
                 count += batch.targetCount
             }
         }
