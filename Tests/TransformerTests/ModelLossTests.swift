@@ -134,4 +134,8 @@ private final class HeadAdaptedModel: CausalLanguageModel {
     func hiddenStates(_ batch: TokenBatch) -> Variable { base.hiddenStates(batch) }
     func logits(hidden: Variable) -> Variable { base.logits(hidden: hidden) + adapter.delta(hidden) }
     var inferenceWeights: InferenceWeights { base.inferenceWeights }
+    var gradientCheckpointing: Bool {
+        get { base.gradientCheckpointing }
+        set { base.gradientCheckpointing = newValue }
+    }
 }
