@@ -25,7 +25,7 @@ import Tensor
 ///
 /// Computation: one parallel loop over heads (the backward over kv heads, so `dK` and `dV` are
 /// each written by one work item), each item running single-threaded BLAS products on blocks of
-/// 32 queries against only the keys the block may see (under the causal mask the blocks above
+/// 32–128 queries against only the keys the block may see (under the causal mask the blocks above
 /// the diagonal are skipped, not computed and zeroed); K and V are never copied per query
 /// head. The forward keeps only one log-sum-exp per query row; the backward recomputes the
 /// probabilities `P` and applies `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`,

@@ -28,6 +28,8 @@ struct AttentionTokenMajorKernelTests {
         Case(b: 2, hq: 6, hkv: 2, t: 70, s: 75, dh: 8, dv: 6, padded: true),
         Case(b: 2, hq: 6, hkv: 2, t: 33, s: 33, dh: 4, dv: 4, causal: false, runs: [[2, 30, 1], [33]]),
         Case(b: 2, hq: 2, hkv: 1, t: 4, s: 9, dh: 3, dv: 3, padded: true, runs: [[4, 5], [2, 2, 2, 3]]),
+        // Blocks of 34 rows (T/8).
+        Case(b: 1, hq: 1, hkv: 1, t: 270, s: 270, dh: 4, dv: 4, runs: [[100, 1, 169]]),
     ]
 
     static func segmentIDs(_ c: Case) -> [Int32]? {
