@@ -5,7 +5,8 @@ import Foundation
 // a wider row such as GPT-2's fused `[B, T, 3D]` q|k|v): the layouts differ only in strides.
 //
 // Work is ONE parallel loop over independent items; each item runs its single-threaded BLAS
-// products and softmax rows inline, with a scratch buffer of its own chunk:
+// products and softmax rows inline, with a scratch buffer of its own (while OpenBLAS is
+// multi-threaded, the items run in sequence instead; see `attentionItemsPerChunk`):
 // - forward: an item is one (batch, query head), or one (batch, query head, query block) when
 //   there are fewer than `attentionSplitThreshold` pairs;
 // - backward: an item is one (batch, kv head), so the `dK`/`dV` rows of a kv head, summed over
@@ -24,6 +25,13 @@ func attentionQueryBlock(_ t: Int) -> Int { Swift.min(128, Swift.max(32, (t + 7)
 
 /// Below this many (batch, query head) pairs the forward also splits over query blocks.
 let attentionSplitThreshold = 8
+
+/// Items per parallel chunk: 1, so items run on Lore's threads with single-threaded BLAS; or,
+/// while OpenBLAS itself runs several threads, all of them in one inline chunk, because
+/// threaded BLAS called from several of Lore's threads at once oversubscribes the cores (the
+/// OpenBLAS trap in TRAPS.md; measured: the T 512 benchmark did not finish in 45 s). Each
+/// item computes the same blocks either way, so the results are the same.
+func attentionItemsPerChunk(_ items: Int) -> Int { Threads.blasCount > 1 ? Swift.max(1, items) : 1 }
 
 /// Where the rows of one attention operand live: head `h` of sequence `b` at position `i`
 /// starts `b·batch + h·head + i·row` floats after the operand's base pointer; its features are
@@ -72,32 +80,35 @@ func attentionForwardKernel(
     let blockRows = attentionQueryBlock(t)
     let blocks = (t + blockRows - 1) / blockRows
     let split = pairs < attentionSplitThreshold
-    parallelChunks(total: split ? pairs * blocks : pairs, grain: 1) { item, _ in
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, Swift.min(t, blockRows) * s))
-        defer { scores.deallocate() }
-        let pair = split ? item / blocks : item
-        let blockRange = split ? (item % blocks)..<(item % blocks + 1) : 0..<blocks
-        let b = pair / g.queryHeads, h = pair % g.queryHeads, kvh = h / g.group
-        let runs = segmentRuns(masks.runs, batch: g.batch, keyLength: s, row: b)
-        let mask = masks.padding.map { $0 + b * s }
-        for block in blockRange {
-            let i0 = block * blockRows, rows = Swift.min(t, i0 + blockRows) - i0
-            let keys = blockKeys(i0..<(i0 + rows), queryLength: t, keyLength: s, causal: masks.causal, runs: runs)
-            let n = keys.count
-            let qBlock = q + qs.offset(batch: b, head: h, row: i0)
-            sgemmRowMajor(transposeA: false, transposeB: true, m: rows, n: n, k: g.headSize,
-                          qBlock, lda: qs.row, k + ks.offset(batch: b, head: kvh, row: keys.lowerBound), ldb: ks.row,
-                          scores, ldc: Swift.max(1, n), accumulate: false)
-            let rowLSE = lse + pair * t + i0
-            for r in 0..<rows {
-                rowLSE[r] = softmaxRow(scores + r * n, blockKeys: keys,
-                                       visible: visibleKeys(query: i0 + r, queryLength: t, keyLength: s,
-                                                            causal: masks.causal, runs: runs),
-                                       scale: masks.scale, mask: mask)
+    let items = split ? pairs * blocks : pairs
+    parallelChunks(total: items, grain: attentionItemsPerChunk(items)) { _, range in
+        for item in range {
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, Swift.min(t, blockRows) * s))
+            defer { scores.deallocate() }
+            let pair = split ? item / blocks : item
+            let blockRange = split ? (item % blocks)..<(item % blocks + 1) : 0..<blocks
+            let b = pair / g.queryHeads, h = pair % g.queryHeads, kvh = h / g.group
+            let runs = segmentRuns(masks.runs, batch: g.batch, keyLength: s, row: b)
+            let mask = masks.padding.map { $0 + b * s }
+            for block in blockRange {
+                let i0 = block * blockRows, rows = Swift.min(t, i0 + blockRows) - i0
+                let keys = blockKeys(i0..<(i0 + rows), queryLength: t, keyLength: s, causal: masks.causal, runs: runs)
+                let n = keys.count
+                let qBlock = q + qs.offset(batch: b, head: h, row: i0)
+                sgemmRowMajor(transposeA: false, transposeB: true, m: rows, n: n, k: g.headSize,
+                              qBlock, lda: qs.row, k + ks.offset(batch: b, head: kvh, row: keys.lowerBound), ldb: ks.row,
+                              scores, ldc: Swift.max(1, n), accumulate: false)
+                let rowLSE = lse + pair * t + i0
+                for r in 0..<rows {
+                    rowLSE[r] = softmaxRow(scores + r * n, blockKeys: keys,
+                                           visible: visibleKeys(query: i0 + r, queryLength: t, keyLength: s,
+                                                                causal: masks.causal, runs: runs),
+                                           scale: masks.scale, mask: mask)
+                }
+                sgemmRowMajor(transposeA: false, transposeB: false, m: rows, n: g.valueSize, k: n,
+                              scores, lda: Swift.max(1, n), v + vs.offset(batch: b, head: kvh, row: keys.lowerBound), ldb: vs.row,
+                              o + os.offset(batch: b, head: h, row: i0), ldc: os.row, accumulate: false)
             }
-            sgemmRowMajor(transposeA: false, transposeB: false, m: rows, n: g.valueSize, k: n,
-                          scores, lda: Swift.max(1, n), v + vs.offset(batch: b, head: kvh, row: keys.lowerBound), ldb: vs.row,
-                          o + os.offset(batch: b, head: h, row: i0), ldc: os.row, accumulate: false)
         }
     }
 }
@@ -120,52 +131,55 @@ func attentionBackwardKernel(
     let (t, s, dh, dvSize) = (g.queryLength, g.keyLength, g.headSize, g.valueSize)
     let blockRows = attentionQueryBlock(t)
     let blocks = (t + blockRows - 1) / blockRows
-    parallelChunks(total: g.batch * g.keyValueHeads, grain: 1) { item, _ in
-        let b = item / g.keyValueHeads, kvh = item % g.keyValueHeads
-        let dkHead = dk + dks.offset(batch: b, head: kvh, row: 0), dvHead = dv + dvs.offset(batch: b, head: kvh, row: 0)
-        for j in 0..<s {
-            (dkHead + j * dks.row).update(repeating: 0, count: dh)
-            (dvHead + j * dvs.row).update(repeating: 0, count: dvSize)
-        }
-        guard t > 0 else { return }
-        let capacity = Swift.max(1, Swift.min(t, blockRows) * s)
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: 2 * capacity)
-        defer { p.deallocate() }
-        let dp = p + capacity
-        let runs = segmentRuns(masks.runs, batch: g.batch, keyLength: s, row: b)
-        let mask = masks.padding.map { $0 + b * s }
-        let kHead = k + ks.offset(batch: b, head: kvh, row: 0), vHead = v + vs.offset(batch: b, head: kvh, row: 0)
-        for h in (kvh * g.group)..<((kvh + 1) * g.group) {
-            for block in 0..<blocks {
-                let i0 = block * blockRows, rows = Swift.min(t, i0 + blockRows) - i0
-                let keys = blockKeys(i0..<(i0 + rows), queryLength: t, keyLength: s, causal: masks.causal, runs: runs)
-                let (n, lo) = (keys.count, keys.lowerBound)
-                let qBlock = q + qs.offset(batch: b, head: h, row: i0), dOBlock = dO + dos.offset(batch: b, head: h, row: i0)
-                let dqBlock = dq + dqs.offset(batch: b, head: h, row: i0)
-                guard n > 0 else {
-                    for r in 0..<rows { (dqBlock + r * dqs.row).update(repeating: 0, count: dh) }
-                    continue
+    let items = g.batch * g.keyValueHeads
+    parallelChunks(total: items, grain: attentionItemsPerChunk(items)) { _, range in
+        for item in range {
+            let b = item / g.keyValueHeads, kvh = item % g.keyValueHeads
+            let dkHead = dk + dks.offset(batch: b, head: kvh, row: 0), dvHead = dv + dvs.offset(batch: b, head: kvh, row: 0)
+            for j in 0..<s {
+                (dkHead + j * dks.row).update(repeating: 0, count: dh)
+                (dvHead + j * dvs.row).update(repeating: 0, count: dvSize)
+            }
+            guard t > 0 else { return }
+            let capacity = Swift.max(1, Swift.min(t, blockRows) * s)
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: 2 * capacity)
+            defer { p.deallocate() }
+            let dp = p + capacity
+            let runs = segmentRuns(masks.runs, batch: g.batch, keyLength: s, row: b)
+            let mask = masks.padding.map { $0 + b * s }
+            let kHead = k + ks.offset(batch: b, head: kvh, row: 0), vHead = v + vs.offset(batch: b, head: kvh, row: 0)
+            for h in (kvh * g.group)..<((kvh + 1) * g.group) {
+                for block in 0..<blocks {
+                    let i0 = block * blockRows, rows = Swift.min(t, i0 + blockRows) - i0
+                    let keys = blockKeys(i0..<(i0 + rows), queryLength: t, keyLength: s, causal: masks.causal, runs: runs)
+                    let (n, lo) = (keys.count, keys.lowerBound)
+                    let qBlock = q + qs.offset(batch: b, head: h, row: i0), dOBlock = dO + dos.offset(batch: b, head: h, row: i0)
+                    let dqBlock = dq + dqs.offset(batch: b, head: h, row: i0)
+                    guard n > 0 else {
+                        for r in 0..<rows { (dqBlock + r * dqs.row).update(repeating: 0, count: dh) }
+                        continue
+                    }
+                    sgemmRowMajor(transposeA: false, transposeB: true, m: rows, n: n, k: dh,
+                                  qBlock, lda: qs.row, kHead + lo * ks.row, ldb: ks.row, p, ldc: n, accumulate: false)
+                    let rowLSE = lse + (b * g.queryHeads + h) * t + i0
+                    for r in 0..<rows {
+                        probabilityRow(p + r * n, blockKeys: keys,
+                                       visible: visibleKeys(query: i0 + r, queryLength: t, keyLength: s, causal: masks.causal, runs: runs),
+                                       scale: masks.scale, mask: mask, logSumExp: rowLSE[r])
+                    }
+                    // dV[lo..<hi] += Pᵀ·dO: [n, rows] × [rows, Dv].
+                    sgemmRowMajor(transposeA: true, transposeB: false, m: n, n: dvSize, k: rows,
+                                  p, lda: n, dOBlock, ldb: dos.row, dvHead + lo * dvs.row, ldc: dvs.row, accumulate: true)
+                    // dP = dO·Vᵀ: [rows, Dv] × [Dv, n].
+                    sgemmRowMajor(transposeA: false, transposeB: true, m: rows, n: n, k: dvSize,
+                                  dOBlock, lda: dos.row, vHead + lo * vs.row, ldb: vs.row, dp, ldc: n, accumulate: false)
+                    for r in 0..<rows { softmaxBackwardRow(p + r * n, dp + r * n, n, scale: masks.scale) }
+                    // dQ = dS·K: [rows, n] × [n, Dh]; dK[lo..<hi] += dSᵀ·Q: [n, rows] × [rows, Dh].
+                    sgemmRowMajor(transposeA: false, transposeB: false, m: rows, n: dh, k: n,
+                                  dp, lda: n, kHead + lo * ks.row, ldb: ks.row, dqBlock, ldc: dqs.row, accumulate: false)
+                    sgemmRowMajor(transposeA: true, transposeB: false, m: n, n: dh, k: rows,
+                                  dp, lda: n, qBlock, ldb: qs.row, dkHead + lo * dks.row, ldc: dks.row, accumulate: true)
                 }
-                sgemmRowMajor(transposeA: false, transposeB: true, m: rows, n: n, k: dh,
-                              qBlock, lda: qs.row, kHead + lo * ks.row, ldb: ks.row, p, ldc: n, accumulate: false)
-                let rowLSE = lse + (b * g.queryHeads + h) * t + i0
-                for r in 0..<rows {
-                    probabilityRow(p + r * n, blockKeys: keys,
-                                   visible: visibleKeys(query: i0 + r, queryLength: t, keyLength: s, causal: masks.causal, runs: runs),
-                                   scale: masks.scale, mask: mask, logSumExp: rowLSE[r])
-                }
-                // dV[lo..<hi] += Pᵀ·dO: [n, rows] × [rows, Dv].
-                sgemmRowMajor(transposeA: true, transposeB: false, m: n, n: dvSize, k: rows,
-                              p, lda: n, dOBlock, ldb: dos.row, dvHead + lo * dvs.row, ldc: dvs.row, accumulate: true)
-                // dP = dO·Vᵀ: [rows, Dv] × [Dv, n].
-                sgemmRowMajor(transposeA: false, transposeB: true, m: rows, n: n, k: dvSize,
-                              dOBlock, lda: dos.row, vHead + lo * vs.row, ldb: vs.row, dp, ldc: n, accumulate: false)
-                for r in 0..<rows { softmaxBackwardRow(p + r * n, dp + r * n, n, scale: masks.scale) }
-                // dQ = dS·K: [rows, n] × [n, Dh]; dK[lo..<hi] += dSᵀ·Q: [n, rows] × [rows, Dh].
-                sgemmRowMajor(transposeA: false, transposeB: false, m: rows, n: dh, k: n,
-                              dp, lda: n, kHead + lo * ks.row, ldb: ks.row, dqBlock, ldc: dqs.row, accumulate: false)
-                sgemmRowMajor(transposeA: true, transposeB: false, m: n, n: dh, k: rows,
-                              dp, lda: n, qBlock, ldb: qs.row, dkHead + lo * dks.row, ldc: dks.row, accumulate: true)
             }
         }
     }
