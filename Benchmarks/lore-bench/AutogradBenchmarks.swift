@@ -9,6 +9,10 @@ import Tensor
 ///   gradients to Q, K and V. Value: ms per forward+backward. Ratio: time of the 7
 ///   `[T, Dh]×[Dh, T]`-sized products per head that forward + backward need at minimum
 ///   (QKᵀ, P·V; then P recomputed, dV, dP, dQ, dK), run as raw `cblas_sgemm`, ÷ Lore's time.
+/// - `attention_token_major_fwd_bwd`: the same attention on token-major rows `[B, T, H·Dh]`
+///   (the layout the q/k/v projections produce; output `[B, T, Hq·Dh]`). Ratio: the head-major
+///   call plus the transposes `[B, T, H, Dh] ↔ [B, H, T, Dh]` it replaces (forward and
+///   backward) ÷ the token-major call.
 /// - `attention_segments_fwd_bwd`: the same call with document segment ids (packed
 ///   pretraining: each row holds documents of 1–200 tokens). Ratio: the unsegmented call's time
 ///   ÷ the segmented one's (1 = segments cost nothing).
@@ -27,7 +31,8 @@ enum AutogradBenchmarks {
         FileHandle.standardError.write(Data(
             "# lore-bench autograd: Lore threads \(Threads.count), OpenBLAS threads \(Threads.blasCount)\n".utf8))
         let cases: [(String, () -> Void)] = [
-            ("attention_fwd_bwd", attention), ("attention_segments_fwd_bwd", attentionSegments),
+            ("attention_fwd_bwd", attention), ("attention_token_major_fwd_bwd", attentionTokenMajor),
+            ("attention_segments_fwd_bwd", attentionSegments),
             ("cross_entropy_fwd_bwd", crossEntropyCase), ("linear_cross_entropy_fwd_bwd", linearCrossEntropyCase),
             ("mlp_step", mlpStep),
         ]
@@ -82,6 +87,24 @@ enum AutogradBenchmarks {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(dh), Int32(t),
                                 1, s, Int32(t), a, Int32(dh), 0, &o, Int32(dh))
                 }
+            }
+        })
+    }
+
+    static func attentionTokenMajor() {
+        let (b, hq, t, dh, q, k, v, upstream, _) = attentionInputs()
+        let hkv = k.shape[1]
+        func rows(_ x: Tensor) -> Tensor { x.transposed(1, 2).reshaped([b, t, x.shape[1] * dh]) }
+        let (tq, tk, tv, tUp) = (rows(q), rows(k), rows(v), rows(upstream))
+        func heads(_ x: Variable, _ h: Int) -> Variable { x.reshaped([b, t, h, dh]).transposed(1, 2) }
+        measure("attention_token_major_fwd_bwd", inputBytes: (q.count + k.count + v.count) * 4, {
+            _ = vectorJacobianProduct(at: [tq, tk, tv], seed: tUp) { x in
+                scaledDotProductAttention(query: x[0], key: x[1], value: x[2], queryHeads: hq, keyValueHeads: hkv, causal: true)
+            }
+        }, ceiling: {
+            _ = vectorJacobianProduct(at: [tq, tk, tv], seed: tUp) { x in
+                scaledDotProductAttention(query: heads(x[0], hq), key: heads(x[1], hkv), value: heads(x[2], hkv), causal: true)
+                    .transposed(1, 2).reshaped([b, t, hq * dh])
             }
         })
     }

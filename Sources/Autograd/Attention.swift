@@ -23,12 +23,17 @@ import Tensor
 /// A query row that sees no key at all (e.g. a left-padded position under the causal mask)
 /// gives an output row of zeros and zero gradients — not NaN as in PyTorch.
 ///
-/// Computation: for each (batch, kv head), the `Hq/Hkv` query heads that share it are one
-/// `[(Hq/Hkv)·T, Dh] × [Dh, S]` BLAS product (K and V are never copied per query head); the
-/// masked softmax runs row-parallel between products. The forward keeps only one
-/// log-sum-exp per query row; the backward recomputes the probabilities `P` and applies
-/// `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`, `dQ = scale·dS·K`,
-/// `dK = scale·dSᵀ·Q`, with `dK`, `dV` summed over the query heads of each kv head.
+/// Computation: one parallel loop over heads (the backward over kv heads, so `dK` and `dV` are
+/// each written by one work item), each item running single-threaded BLAS products on blocks of
+/// 32–128 queries against only the keys the block may see (under the causal mask the blocks above
+/// the diagonal are skipped, not computed and zeroed); K and V are never copied per query
+/// head. The forward keeps only one log-sum-exp per query row; the backward recomputes the
+/// probabilities `P` and applies `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P))`,
+/// `dQ = scale·dS·K`, `dK = scale·dSᵀ·Q`, with `dK`, `dV` summed over the query heads of each
+/// kv head. Results do not depend on the thread count. For the `[B, T, H·D]` rows that
+/// projections produce, ``scaledDotProductAttention(query:key:value:queryHeads:keyValueHeads:causal:paddingMask:segmentIDs:scale:)``
+/// and ``scaledDotProductAttention(fusedQKV:heads:causal:paddingMask:segmentIDs:scale:)``
+/// run the same kernels without transposes.
 ///
 /// - Parameters:
 ///   - query: `[B, Hq, T, Dh]`.

@@ -87,3 +87,24 @@ public func rotaryEmbedding(
     let table = RotaryTable(rotatedFeatures: x.shape[3], maxPositions: (positions.max() ?? 0) + 1, base: base)
     return rotaryEmbedding(x, positions: positions, table: table, layout: layout)
 }
+
+/// ``rotaryEmbedding(_:positions:table:layout:)`` on token-major rows `[B, T, H·Dh]` (the
+/// output of a q or k projection, head `h` in columns `h·Dh ..< (h + 1)·Dh`): the same rotation
+/// of each head's features, with no transpose to `[B, H, T, Dh]` and back.
+///
+/// - Parameters:
+///   - x: `[B, T, H·Dh]`.
+///   - heads: `H`, dividing the last dimension.
+///   - positions, table, layout: as on the head-major function.
+/// - Returns: the shape of `x`.
+public func rotaryEmbedding(
+    _ x: Variable, heads: Int, positions: [Int], table: RotaryTable, layout: RotaryLayout = .halfSplit
+) -> Variable {
+    let interleaved = layout == .interleaved
+    let value = Tensor.rotaryEmbedding(x.value, cos: table.cos, sin: table.sin, positions: positions,
+                                       interleaved: interleaved, inverse: false, heads: heads)
+    return Variable.record(value, inputs: [x]) { g in
+        [Tensor.rotaryEmbedding(g, cos: table.cos, sin: table.sin, positions: positions, interleaved: interleaved,
+                                inverse: true, heads: heads)]
+    }
+}

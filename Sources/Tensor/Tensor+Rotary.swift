@@ -5,7 +5,8 @@ import Foundation
 // `rotaryEmbedding` and `RotaryTable` wrap it.
 
 extension Tensor {
-    /// Rotates pairs of features of `x` `[B, H, T, Dh]` by the angles of the positions:
+    /// Rotates pairs of features of `x` `[B, H, T, Dh]` (or `[B, T, H·Dh]`, see `heads`) by the
+    /// angles of the positions:
     ///
     /// `(a, b) ↦ (a·cos θ − b·sin θ, b·cos θ + a·sin θ)`, `θ = position·invFreq[i]`,
     ///
@@ -17,11 +18,21 @@ extension Tensor {
     /// - Parameters:
     ///   - cos, sin: `[P, R/2]` tables; row `p` holds `cos(p·invFreq)`, `sin(p·invFreq)`.
     ///   - positions: `T` positions shared by the batch, or `B·T` (row-major `[B, T]`), each in `0..<P`.
+    ///   - heads: `nil` (default) for a head-major `x` `[B, H, T, Dh]`; `H` for a token-major
+    ///     `x` `[B, T, H·Dh]` (the output of a projection, no transpose needed).
     package static func rotaryEmbedding(
-        _ x: Tensor, cos: Tensor, sin: Tensor, positions: [Int], interleaved: Bool, inverse: Bool
+        _ x: Tensor, cos: Tensor, sin: Tensor, positions: [Int], interleaved: Bool, inverse: Bool, heads tokenMajorHeads: Int? = nil
     ) -> Tensor {
-        check(x.rank == 4, "rotaryEmbedding: input must be [B, H, T, Dh], got \(describeShape(x.shape))")
-        let (batch, heads, t, dh) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let batch: Int, heads: Int, t: Int, dh: Int
+        if let tokenMajorHeads {
+            check(x.rank == 3 && tokenMajorHeads > 0 && x.shape[2] % tokenMajorHeads == 0,
+                  "rotaryEmbedding: token-major input must be [B, T, H·Dh] with H = \(tokenMajorHeads), got \(describeShape(x.shape))")
+            (batch, heads, t, dh) = (x.shape[0], tokenMajorHeads, x.shape[1], x.shape[2] / tokenMajorHeads)
+        } else {
+            check(x.rank == 4, "rotaryEmbedding: input must be [B, H, T, Dh], got \(describeShape(x.shape))")
+            (batch, heads, t, dh) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        }
+        let tokenMajor = tokenMajorHeads != nil
         check(cos.rank == 2 && cos.shape == sin.shape,
               "rotaryEmbedding: cos table \(describeShape(cos.shape)) and sin table \(describeShape(sin.shape)) must be equal [P, R/2]")
         let (maxPositions, half) = (cos.shape[0], cos.shape[1])
@@ -43,7 +54,8 @@ extension Tensor {
                 let po = buffer.baseAddress
                 parallelChunks(total: rows, grain: Swift.max(1, elementwiseGrain / (4 * dh))) { _, range in
                     for r in range {
-                        let ti = r % t, b = r / (heads * t)
+                        // Row r is (b, h, ti) head-major, (b, ti, h) token-major.
+                        let ti = tokenMajor ? (r / heads) % t : r % t, b = r / (heads * t)
                         let position = pos[perBatch ? b * t + ti : ti]
                         let c = pc + position * half, s = ps + position * half
                         let a = px + r * dh, y = po! + r * dh

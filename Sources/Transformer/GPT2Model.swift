@@ -28,14 +28,12 @@ public final class GPT2Attention: Module, LoRAHost {
     public var children: [(name: String, module: any Module)] { [("c_attn", cAttn), ("c_proj", cProj)] + adapterChildren }
 
     func callAsFunction(_ x: Variable, batch: TokenBatch) -> Variable {
-        let c = configuration, (b, t) = (batch.batchSize, batch.length)
-        let parts = adapted("c_attn", cAttn(x), x).split(alongAxis: 2, sizes: [c.hiddenSize, c.hiddenSize, c.hiddenSize])
-        func heads(_ y: Variable) -> Variable { y.reshaped([b, t, c.headCount, c.headSize]).transposed(1, 2) }
-        let (q, k, v) = (heads(parts[0]), heads(parts[1]), heads(parts[2]))
-        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask,
-                                                 segmentIDs: batch.segmentIDs)
-        let merged = attended.transposed(1, 2).reshaped([b, t, c.hiddenSize])
-        return adapted("c_proj", cProj(merged), merged)
+        let c = configuration
+        // Heads are read from the fused [B, T, 3D] q|k|v rows in place; the output is [B, T, D].
+        let qkv = adapted("c_attn", cAttn(x), x)
+        let attended = scaledDotProductAttention(fusedQKV: qkv, heads: c.headCount, causal: true,
+                                                 paddingMask: batch.attentionMask, segmentIDs: batch.segmentIDs)
+        return adapted("c_proj", cProj(attended), attended)
     }
 }
 

@@ -36,17 +36,14 @@ public final class LlamaAttention: Module, LoRAHost {
 
     /// `[B, T, D] → [B, T, D]`.
     func callAsFunction(_ x: Variable, batch: TokenBatch, rotary: RotaryTable) -> Variable {
-        let c = configuration, (b, t) = (batch.batchSize, batch.length)
-        func heads(_ y: Variable, _ count: Int) -> Variable {
-            y.reshaped([b, t, count, c.headSize]).transposed(1, 2)
-        }
-        let positions = batch.resolvedPositions
-        let q = rotaryEmbedding(heads(adapted("q_proj", qProj(x), x), c.headCount), positions: positions, table: rotary)
-        let k = rotaryEmbedding(heads(adapted("k_proj", kProj(x), x), c.keyValueHeadCount), positions: positions, table: rotary)
-        let v = heads(adapted("v_proj", vProj(x), x), c.keyValueHeadCount)
-        let attended = scaledDotProductAttention(query: q, key: k, value: v, causal: true, paddingMask: batch.attentionMask,
-                                                 segmentIDs: batch.segmentIDs)
-        let merged = attended.transposed(1, 2).reshaped([b, t, c.headCount * c.headSize])
+        let c = configuration, positions = batch.resolvedPositions
+        // Token-major [B, T, H·Dh] throughout: RoPE and attention read each head in place.
+        let q = rotaryEmbedding(adapted("q_proj", qProj(x), x), heads: c.headCount, positions: positions, table: rotary)
+        let k = rotaryEmbedding(adapted("k_proj", kProj(x), x), heads: c.keyValueHeadCount, positions: positions, table: rotary)
+        let v = adapted("v_proj", vProj(x), x)
+        let merged = scaledDotProductAttention(query: q, key: k, value: v, queryHeads: c.headCount,
+                                               keyValueHeads: c.keyValueHeadCount, causal: true,
+                                               paddingMask: batch.attentionMask, segmentIDs: batch.segmentIDs)
         return adapted("o_proj", oProj(merged), merged)
     }
 }
