@@ -1,4 +1,6 @@
+import COpenBLAS
 import Foundation
+import Tensor
 
 /// Timing helpers for benchmarks that report a figure beside a ceiling measured in the same run.
 ///
@@ -83,4 +85,13 @@ enum PeakMemory {
         }
         return (field("VmRSS"), field("VmHWM"))
     }
+}
+
+/// Runs `body` with OpenBLAS's own threading on (``Threads/count`` threads), then back to one
+/// thread: the "raw `cblas_sgemm`" ceilings of the benchmarks are OpenBLAS as it runs by
+/// itself, while Lore keeps OpenBLAS at one thread and splits products across its own pool.
+func withThreadedOpenBLAS<R>(_ body: () -> R) -> R {
+    openblas_set_num_threads(Int32(Threads.count))
+    defer { openblas_set_num_threads(1) }
+    return body()
 }

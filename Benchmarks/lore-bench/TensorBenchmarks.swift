@@ -5,7 +5,8 @@ import Tensor
 /// `lore-bench tensor`: Lore's Tensor kernels against their ceilings, interleaved in one run.
 ///
 /// - `matmul_N`: `Tensor.matmul(a, b, into:)` on `N×N` matrices, GFLOP/s (2N³ per product);
-///   ratio against raw `cblas_sgemm` on the same buffers.
+///   ratio against raw `cblas_sgemm` on the same buffers, with OpenBLAS's own threading
+///   (`withThreadedOpenBLAS`; Lore keeps OpenBLAS at one thread and splits the product itself).
 /// - `add_16M`, `gelu_16M`: 16 Mi-element kernels writing into a reused, pre-touched tensor,
 ///   GB/s of memory traffic (add: 2 reads + 1 write; gelu: 1 read + 1 write); ratio against one
 ///   `memcpy` of the same 64 MiB output into a pre-touched buffer (time of memcpy ÷ time of
@@ -33,9 +34,11 @@ enum TensorBenchmarks {
         let result = Measure.compare(rounds: n >= 2048 ? 5 : 9, target: target, measured: {
             Tensor.matmul(a, b, into: &c)
         }, ceiling: {
-            raw.withUnsafeMutableBufferPointer { out in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n),
-                            1, pa, Int32(n), pb, Int32(n), 0, out.baseAddress!, Int32(n))
+            withThreadedOpenBLAS {
+                raw.withUnsafeMutableBufferPointer { out in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n),
+                                1, pa, Int32(n), pb, Int32(n), 0, out.baseAddress!, Int32(n))
+                }
             }
         })
         Measure.report("matmul_\(n)", flops / result.measured / 1e9, "GFLOP/s", ratio: result.ratio)

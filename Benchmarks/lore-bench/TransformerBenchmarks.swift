@@ -16,6 +16,7 @@ import Transformer
 ///   per token: every block matrix, the norms and the tied output head) ÷ (read bandwidth of a
 ///   parallel streaming sum over a buffer of that size, measured in the same run, interleaved).
 /// - `prefill_smollm2_512`: tokens/s of a 512-token prefill. Ratio: the raw `cblas_sgemm`
+///   (OpenBLAS's own threading, `withThreadedOpenBLAS`)
 ///   products of the 30 blocks' projections (q, k, v, o, gate, up, down on 512 rows) ÷
 ///   Lore's whole prefill (attention, norms and activations included).
 /// - `decode_allocations`: heap allocations per decoded token in steady state, counted by
@@ -126,11 +127,11 @@ enum TransformerBenchmarks {
         let r = Measure.compare(rounds: 5, target: 0.5, measured: {
             session.reset()
             session.run([(0, ids)], logits: &logits)
-        }, ceiling: {
+        }, ceiling: { withThreadedOpenBLAS {
             for (k, m) in shapes {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k), 1, a, Int32(k), b, Int32(k), 0, &c, Int32(m))
             }
-        })
+        } })
         Measure.report("prefill_smollm2_512", Double(n) / r.measured, "tokens/s", ratio: r.ratio)
     }
 

@@ -173,26 +173,45 @@ package func sgemmRowMajor(
                       c, ldc: ldc, accumulate: accumulate)
         return
     }
-    // Cut the wider of the two output dimensions when it gives every worker a block of at
-    // least `productBlockAlignment` (columns are preferred: measured faster on these shapes).
-    let byColumns = n >= workers * productBlockAlignment || n >= m
-    let length = byColumns ? n : m
-    let block = (length + workers - 1) / workers
-    let step = (block + productBlockAlignment - 1) / productBlockAlignment * productBlockAlignment
-    let parts = (length + step - 1) / step
-    let (pa, pb, pc) = (UnsafeTransfer(a), UnsafeTransfer(b), UnsafeTransfer(c))
-    parallelChunks(total: parts, grain: 1) { part, _ in
-        let lo = part * step, count = Swift.min(step, length - lo)
+    let product = SplitProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda,
+                               b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, workers: workers)
+    if !WorkerPool.shared.run(product, workers: workers) {
+        for part in 0..<product.parts { product.run(part: part) }
+    }
+}
+
+/// A product cut into blocks for ``sgemmRowMajor(transposeA:transposeB:m:n:k:_:lda:_:ldb:_:ldc:accumulate:)``:
+/// the wider output dimension (columns when they give every worker a block of at least
+/// ``productBlockAlignment``, measured faster here) in blocks of a multiple of
+/// ``productBlockAlignment``, one BLAS call each.
+struct SplitProduct {
+    let transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int
+    let a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+    let byColumns: Bool, step: Int, parts: Int
+
+    init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, workers: Int) {
+        (self.transposeA, self.transposeB, self.m, self.n, self.k) = (transposeA, transposeB, m, n, k)
+        (self.a, self.lda, self.b, self.ldb, self.c, self.ldc, self.accumulate) = (a, lda, b, ldb, c, ldc, accumulate)
+        byColumns = n >= workers * productBlockAlignment || n >= m
+        let length = byColumns ? n : m
+        let block = (length + workers - 1) / workers
+        step = (block + productBlockAlignment - 1) / productBlockAlignment * productBlockAlignment
+        parts = (length + step - 1) / step
+    }
+
+    /// Block `part`: columns (or rows) `part·step ..< min(part·step + step, n or m)`.
+    func run(part: Int) {
+        let lo = part * step
         if byColumns {
-            // Columns lo..<lo+count of op(B) and C.
-            let columnStart = transposeB ? pb.value + lo * ldb : pb.value + lo
-            serialProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: count, k: k, pa.value, lda: lda,
-                          columnStart, ldb: ldb, pc.value + lo, ldc: ldc, accumulate: accumulate)
+            let columnStart = transposeB ? b + lo * ldb : b + lo
+            serialProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: Swift.min(step, n - lo), k: k,
+                          a, lda: lda, columnStart, ldb: ldb, c + lo, ldc: ldc, accumulate: accumulate)
         } else {
-            // Rows lo..<lo+count of op(A) and C.
-            let rowStart = transposeA ? pa.value + lo : pa.value + lo * lda
-            serialProduct(transposeA: transposeA, transposeB: transposeB, m: count, n: n, k: k, rowStart, lda: lda,
-                          pb.value, ldb: ldb, pc.value + lo * ldc, ldc: ldc, accumulate: accumulate)
+            let rowStart = transposeA ? a + lo : a + lo * lda
+            serialProduct(transposeA: transposeA, transposeB: transposeB, m: Swift.min(step, m - lo), n: n, k: k,
+                          rowStart, lda: lda, b, ldb: ldb, c + lo * ldc, ldc: ldc, accumulate: accumulate)
         }
     }
 }
@@ -211,7 +230,7 @@ package let parallelVectorProductWork = 1 << 17
 let productBlockAlignment = 16
 
 /// One single-threaded BLAS call (OpenBLAS is kept at one thread; see ``Threads``).
-private func serialProduct(
+func serialProduct(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     _ c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool

@@ -37,8 +37,10 @@ final class WorkerPool: @unchecked Sendable {
     private let active = Atomic<Int>(0)
     /// Set once every chunk is claimed: a worker arriving later must not touch the job.
     private let closed = Atomic<Bool>(true)
-    /// The current job and its chunk count; written only by the owner of `busy` while `closed`.
+    /// The current job (a closure, or a split product) and its chunk count; written only by
+    /// the owner of `busy` while `closed`.
     nonisolated(unsafe) private var job: ((Int) -> Void)?
+    nonisolated(unsafe) private var product: SplitProduct?
     nonisolated(unsafe) private var chunkCount = 0
     /// Grown only by the owner of `busy`.
     nonisolated(unsafe) private var workers: [Worker] = []
@@ -47,44 +49,60 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs `body(c)` for every `c` in `0..<chunks`, on the calling thread and up to
     /// `workers − 1` pool threads, returning when all are done; `false` (and nothing run) when
-    /// the pool is busy.
+    /// the pool is busy. (One heap allocation per call: `withoutActuallyEscaping`'s check box.)
     @usableFromInline
     func run(chunks: Int, workers count: Int, _ body: (Int) -> Void) -> Bool {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
-        let helpers = Swift.min(count, chunks) - 1
-        while workers.count < helpers { workers.append(Worker(pool: self, index: workers.count + 1)) }
         withoutActuallyEscaping(body) { escapable in
             job = escapable
-            chunkCount = chunks
-            next.store(0, ordering: .relaxed)
-            closed.store(false, ordering: .sequentiallyConsistent)
-            for w in 0..<Swift.max(0, helpers) { workers[w].wake() }
-            claimChunks(escapable)
-            closed.store(true, ordering: .sequentiallyConsistent)
-            // Wait only for workers that joined before the job closed (they are running a chunk).
-            var spins = 0
-            while active.load(ordering: .sequentiallyConsistent) != 0 {
-                spins += 1
-                if spins < 1 << 12 { lore_cpu_relax() } else { sched_yield() }
-            }
+            execute(chunks: chunks, workers: count)
             job = nil
         }
         return true
     }
 
-    private func claimChunks(_ body: (Int) -> Void) {
+    /// Runs the blocks of a split matrix product as ``run(chunks:workers:_:)`` does, without
+    /// a closure, so that a product makes no heap allocation (allocation-free decoding).
+    func run(_ product: SplitProduct, workers count: Int) -> Bool {
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        defer { busy.store(false, ordering: .releasing) }
+        self.product = product
+        execute(chunks: product.parts, workers: count)
+        self.product = nil
+        return true
+    }
+
+    /// Publishes the job set by the caller (the owner of `busy`) and runs it to completion.
+    private func execute(chunks: Int, workers count: Int) {
+        let helpers = Swift.min(count, chunks) - 1
+        while workers.count < helpers { workers.append(Worker(pool: self, index: workers.count + 1)) }
+        chunkCount = chunks
+        next.store(0, ordering: .relaxed)
+        closed.store(false, ordering: .sequentiallyConsistent)
+        for w in 0..<Swift.max(0, helpers) { workers[w].wake() }
+        claimChunks()
+        closed.store(true, ordering: .sequentiallyConsistent)
+        // Wait only for workers that joined before the job closed (they are running a chunk).
+        var spins = 0
+        while active.load(ordering: .sequentiallyConsistent) != 0 {
+            spins += 1
+            if spins < 1 << 12 { lore_cpu_relax() } else { sched_yield() }
+        }
+    }
+
+    private func claimChunks() {
         while true {
             let c = next.add(1, ordering: .relaxed).newValue - 1
             guard c < chunkCount else { return }
-            body(c)
+            if let product { product.run(part: c) } else { job!(c) }
         }
     }
 
     /// Called by a worker whose ticket has moved: joins the job unless it has closed.
     fileprivate func join() {
         active.add(1, ordering: .sequentiallyConsistent)
-        if !closed.load(ordering: .sequentiallyConsistent), let job { claimChunks(job) }
+        if !closed.load(ordering: .sequentiallyConsistent) { claimChunks() }
         active.subtract(1, ordering: .sequentiallyConsistent)
     }
 }
