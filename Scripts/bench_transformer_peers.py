@@ -5,22 +5,32 @@
     python3 Scripts/bench_transformer_peers.py [--steps N]
 
 Prints one JSON line: {"train_tiny": {"tokens_per_second": …, "peak_mb": …}, "train_small": …}.
-Uses /tmp/lore-transformers-venv (torch from /opt/wheels when present, transformers).
+Uses /tmp/lore-transformers-venv (torch from the machine image's CPU wheel in /opt/wheels,
+transformers from PyPI). Without that wheel (and no torch already in the venv) it says so and
+exits non-zero; `lore-bench` then prints Lore's figures alone.
 """
 import argparse
 import glob
 import json
 import os
 import resource
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lore_venv import ensure_packages  # noqa: E402
 
+VENV = "/tmp/lore-transformers-venv"
 wheels = glob.glob("/opt/wheels/torch-*+cpu-*.whl")
-ensure_packages("/tmp/lore-transformers-venv", imports=["torch", "transformers"],
-                install=(wheels[:1] or ["torch"]) + ["transformers", "safetensors", "numpy"])
+venv_has_torch = os.path.exists(os.path.join(VENV, "bin", "python")) and subprocess.call(
+    [os.path.join(VENV, "bin", "python"), "-c", "import torch"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+if not wheels and not venv_has_torch and not os.environ.get("LORE_VENV_REEXEC"):
+    # The machine image carries a CPU torch wheel; without it there is no PyTorch to compare with.
+    sys.exit("bench_transformer_peers.py: no CPU torch wheel (/opt/wheels/torch-*+cpu-*.whl) and no torch in "
+             f"{VENV}: PyTorch not measured; lore-bench prints Lore's figures alone")
+ensure_packages(VENV, imports=["torch", "transformers"],
+                install=wheels[:1] + ["transformers", "safetensors", "numpy"])
 
 import torch  # noqa: E402
 import transformers  # noqa: E402
