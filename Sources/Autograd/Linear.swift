@@ -78,7 +78,7 @@ private func affineMap(
             needX ? Tensor.matmul(g2, w, transposeB: !transposeW).reshaped(xShape) : nil,
             needW ? (transposeW ? Tensor.matmul(g2, x2, transposeA: true) : Tensor.matmul(x2, g2, transposeA: true)) : nil,
         ]
-        if hasBias { grads.append(needB ? g2.sum(alongAxis: 0) : nil) }
+        if hasBias { grads.append(needB ? Tensor.columnSums(g2) : nil) }
         return grads
     }
 }
