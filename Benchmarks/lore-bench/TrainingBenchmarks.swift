@@ -19,10 +19,12 @@ enum TrainingBenchmarks {
     ]
 
     /// Measures every shape, or those named in `only` when it is not empty.
-    static func run(peers: Bool, only: Set<String> = []) {
+    /// With `profile`, each shape's measured steps also print ``profileOperations(_:)``'s table
+    /// (per step) on stderr.
+    static func run(peers: Bool, only: Set<String> = [], profile: Bool = false) {
         let reference = peers ? runPeers() : nil
         for shape in shapes where only.isEmpty || only.contains(shape.name) {
-            let (rate, peak) = measure(shape)
+            let (rate, peak) = measure(shape, profile: profile)
             let peer = reference?[shape.name]
             Measure.report(shape.name, rate, "tokens/s", ratio: peer.map { rate / $0.rate } ?? .nan)
             // PyTorch's figure is its whole process (printed on stderr), not comparable: no ratio.
@@ -31,7 +33,7 @@ enum TrainingBenchmarks {
     }
 
     /// Tokens per second of full training steps (after one warm-up step) and the peak rise in MB.
-    static func measure(_ s: Shape) -> (Double, Double) {
+    static func measure(_ s: Shape, profile: Bool = false) -> (Double, Double) {
         var g = SeededGenerator(seed: 0)
         let model = GPT2LMHeadModel(GPT2Configuration(vocabularySize: s.vocabulary, maxPositions: s.context, hiddenSize: s.width,
                                                       layerCount: s.layers, headCount: s.heads), using: &g)
@@ -52,7 +54,12 @@ enum TrainingBenchmarks {
         let before = PeakMemory.read().resident
         let steps = s.name == "train_tiny" ? 10 : 4
         let start = Measure.now()
-        for _ in 0..<steps { step() }
+        if profile {
+            let (_, report) = profileOperations { for _ in 0..<steps { step() } }
+            FileHandle.standardError.write(Data("# \(s.name): per step\n\(report.table(perCall: steps))\n".utf8))
+        } else {
+            for _ in 0..<steps { step() }
+        }
         let seconds = (Measure.now() - start) / Double(steps)
         return (Double(s.batch * s.context) / seconds, Double(PeakMemory.read().peak - before) / 1e6)
     }

@@ -1,7 +1,7 @@
 // lore-bench: release-mode benchmarks. `swift run -c release lore-bench tensor`.
 import Foundation
 
-let usage = "usage: lore-bench tensor | autograd [line…] | tokenizer | quant | transformer [--peers] | train [--peers] [train_tiny|train_small] | cpt | checkpointing | curation"
+let usage = "usage: lore-bench tensor | autograd [line…] | tokenizer | quant | transformer [--peers] | train [--peers] [--profile] [train_tiny|train_small] | cpt | checkpointing | curation"
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tensor":
@@ -15,7 +15,8 @@ case "quant":
 case "transformer":
     TransformerBenchmarks.run(Array(arguments.dropFirst()))
 case "train":
-    TrainingBenchmarks.run(peers: arguments.contains("--peers"), only: Set(arguments.dropFirst().filter { !$0.hasPrefix("--") }))
+    TrainingBenchmarks.run(peers: arguments.contains("--peers"), only: Set(arguments.dropFirst().filter { !$0.hasPrefix("--") }),
+                           profile: arguments.contains("--profile"))
 case "checkpointing":
     CheckpointingBenchmarks.run()
 case "cpt":

@@ -22,6 +22,8 @@ public final class Tape: @unchecked Sendable {
         let backward: Backward?
         let parameter: Parameter?
         let shape: [Int]
+        /// Where the operation was recorded, while ``profileOperations(_:)`` runs.
+        var site: OperationSite? = nil
     }
 
     private(set) var entries: [Entry] = []
@@ -33,7 +35,10 @@ public final class Tape: @unchecked Sendable {
     /// The tape operations record on, if any.
     @TaskLocal public static var current: Tape?
 
-    public init() { keepsBackward = true }
+    public init() {
+        keepsBackward = true
+        OperationProfiler.current?.mark()
+    }
 
     init(keepsBackward: Bool) { self.keepsBackward = keepsBackward }
 
@@ -45,8 +50,8 @@ public final class Tape: @unchecked Sendable {
         return entries.count - 1
     }
 
-    func appendOperation(inputs: [Int], shape: [Int], backward: @escaping Backward) -> Int {
-        entries.append(Entry(inputs: inputs, backward: keepsBackward ? backward : nil, parameter: nil, shape: shape))
+    func appendOperation(inputs: [Int], shape: [Int], site: OperationSite? = nil, backward: @escaping Backward) -> Int {
+        entries.append(Entry(inputs: inputs, backward: keepsBackward ? backward : nil, parameter: nil, shape: shape, site: site))
         return entries.count - 1
     }
 
@@ -59,6 +64,8 @@ public final class Tape: @unchecked Sendable {
         check(root >= 0 && root < entries.count, "Tape.backward: entry \(root) is not on this tape")
         var gradients = [Tensor?](repeating: nil, count: root + 1)
         gradients[root] = seed
+        let profiler = OperationProfiler.current
+        defer { profiler?.mark() }
         for id in stride(from: root, through: 0, by: -1) {
             guard let g = gradients[id] else { continue }
             gradients[id] = nil
@@ -68,7 +75,9 @@ public final class Tape: @unchecked Sendable {
                 continue
             }
             guard let backward = entry.backward else { continue }
+            let started = profiler == nil ? 0 : OperationProfiler.now()
             let inputGradients = backward(g)
+            profiler?.backward(entry.site, since: started)
             check(inputGradients.count == entry.inputs.count,
                   "Tape.backward: an operation returned \(inputGradients.count) gradients for \(entry.inputs.count) inputs")
             for (input, gi) in zip(entry.inputs, inputGradients) {
@@ -78,7 +87,9 @@ public final class Tape: @unchecked Sendable {
                 if gradients[input] == nil {
                     gradients[input] = gi
                 } else {
+                    let started = profiler == nil ? 0 : OperationProfiler.now()
                     gradients[input]! += gi
+                    profiler?.backward(nil, since: started)
                 }
             }
         }

@@ -5,7 +5,8 @@ import Tensor
 ///
 /// Variables made from plain tensors (`Variable(x)`) are constants: no gradient flows into
 /// them. Trainable inputs come from ``Parameter/variable``. Every differentiable operation
-/// takes and returns `Variable`s and records itself through ``record(_:inputs:backward:)``.
+/// takes and returns `Variable`s and records itself through
+/// ``record(_:inputs:function:file:line:backward:)``.
 public struct Variable {
     /// The value computed by the forward pass.
     public let value: Tensor
@@ -48,8 +49,21 @@ public struct Variable {
     ///   - inputs: the operation's differentiable inputs.
     ///   - backward: receives the output gradient (shape of `value`); returns gradients of the
     ///     inputs' shapes. It may capture the forward's tensors it needs.
-    public static func record(_ value: Tensor, inputs: [Variable], backward: @escaping Tape.Backward) -> Variable {
+    ///   - function, file, line: where the operation is recorded, for ``profileOperations(_:)``
+    ///     (leave the defaults).
+    public static func record(
+        _ value: Tensor, inputs: [Variable], function: StaticString = #function, file: StaticString = #fileID,
+        line: UInt = #line, backward: @escaping Tape.Backward
+    ) -> Variable {
         guard let tape = Tape.current else { return Variable(value) }
+        let site: OperationSite?
+        if let profiler = OperationProfiler.current {
+            let recorded = OperationSite(function: "\(function)", file: "\(file)", line: Int(line))
+            profiler.forward(recorded)
+            site = recorded
+        } else {
+            site = nil
+        }
         var ids: [Int] = []
         ids.reserveCapacity(inputs.count)
         var anyTracked = false
@@ -66,9 +80,9 @@ public struct Variable {
         let tracked = ids.indices.filter { ids[$0] >= 0 }
         let id: Int
         if tracked.count == ids.count {
-            id = tape.appendOperation(inputs: ids, shape: value.shape, backward: backward)
+            id = tape.appendOperation(inputs: ids, shape: value.shape, site: site, backward: backward)
         } else {
-            id = tape.appendOperation(inputs: tracked.map { ids[$0] }, shape: value.shape) { g in
+            id = tape.appendOperation(inputs: tracked.map { ids[$0] }, shape: value.shape, site: site) { g in
                 let all = backward(g)
                 return tracked.map { all[$0] }
             }
