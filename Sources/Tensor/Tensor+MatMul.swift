@@ -153,8 +153,8 @@ struct MatmulPlan {
 ///
 /// OpenBLAS runs single-threaded (see ``Threads``); a product of at least
 /// ``parallelProductWork`` multiply-adds (``parallelVectorProductWork`` for a matrix–vector
-/// product) is cut into ``Threads/count`` blocks of columns (of
-/// rows when `n` is too narrow to cut), each one BLAS call on one thread of Lore's pool. The
+/// product) is cut into ``Threads/count`` blocks along its longer output dimension, each one
+/// BLAS call on one thread of Lore's pool. The
 /// result is reproducible bit for bit on a given thread count; across thread counts the
 /// kernels may round a block's edge rows differently in the last bit (as OpenBLAS's own
 /// threading does). Called from inside a parallel loop, the blocks run in turn on the calling
@@ -181,9 +181,11 @@ package func sgemmRowMajor(
 }
 
 /// A product cut into blocks for ``sgemmRowMajor(transposeA:transposeB:m:n:k:_:lda:_:ldb:_:ldc:accumulate:)``:
-/// the wider output dimension (columns when they give every worker a block of at least
-/// ``productBlockAlignment``, measured faster here) in blocks of a multiple of
-/// ``productBlockAlignment``, one BLAS call each.
+/// the longer output dimension (when it gives every worker a block of at least
+/// ``productBlockAlignment``; else the other) in blocks of a multiple of
+/// ``productBlockAlignment``, one BLAS call each. Cutting rows of a tall activation matrix lets
+/// each thread read only its half of it (and all of the small weight): `train_tiny` ran at
+/// 32.2–33.3 k tokens/s against 31.4–32.3 k when cutting columns, in alternating runs.
 struct SplitProduct {
     let transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int
     let a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int
@@ -194,7 +196,8 @@ struct SplitProduct {
          b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, workers: Int) {
         (self.transposeA, self.transposeB, self.m, self.n, self.k) = (transposeA, transposeB, m, n, k)
         (self.a, self.lda, self.b, self.ldb, self.c, self.ldc, self.accumulate) = (a, lda, b, ldb, c, ldc, accumulate)
-        byColumns = n >= workers * productBlockAlignment || n >= m
+        let columnsFit = n >= workers * productBlockAlignment, rowsFit = m >= workers * productBlockAlignment
+        byColumns = columnsFit && (n >= m || !rowsFit)
         let length = byColumns ? n : m
         let block = (length + workers - 1) / workers
         step = (block + productBlockAlignment - 1) / productBlockAlignment * productBlockAlignment
