@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 internal import COpenBLAS
 
@@ -69,16 +68,13 @@ public func parallelChunks(total: Int, grain: Int, _ body: (_ chunk: Int, _ rang
         return
     }
     let workers = min(Threads.count, chunks)
-    if workers == 1 {
-        for c in 0..<chunks { body(c, (c * grain)..<min(total, (c + 1) * grain)) }
+    if workers > 1, WorkerPool.shared.run(chunks: chunks, workers: workers, { c in
+        body(c, (c * grain)..<min(total, (c + 1) * grain))
+    }) {
         return
     }
-    let ran = WorkerPool.shared.run(chunks: chunks, workers: workers) { c in
-        body(c, (c * grain)..<min(total, (c + 1) * grain))
-    }
-    if !ran {
-        for c in 0..<chunks { body(c, (c * grain)..<min(total, (c + 1) * grain)) }
-    }
+    // One thread, or the pool is busy: the chunks in order on this thread.
+    for c in 0..<chunks { body(c, (c * grain)..<min(total, (c + 1) * grain)) }
 }
 
 /// Number of chunks ``parallelChunks(total:grain:_:)`` will use, for sizing partial buffers.

@@ -52,24 +52,30 @@ final class WorkerPool: @unchecked Sendable {
     /// the pool is busy. (One heap allocation per call: `withoutActuallyEscaping`'s check box.)
     @usableFromInline
     func run(chunks: Int, workers count: Int, _ body: (Int) -> Void) -> Bool {
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        defer { busy.store(false, ordering: .releasing) }
-        withoutActuallyEscaping(body) { escapable in
-            job = escapable
-            execute(chunks: chunks, workers: count)
-            job = nil
+        exclusively {
+            withoutActuallyEscaping(body) { escapable in
+                job = escapable
+                execute(chunks: chunks, workers: count)
+                job = nil
+            }
         }
-        return true
     }
 
     /// Runs the blocks of a split matrix product as ``run(chunks:workers:_:)`` does, without
     /// a closure, so that a product makes no heap allocation (allocation-free decoding).
     func run(_ product: SplitProduct, workers count: Int) -> Bool {
+        exclusively {
+            self.product = product
+            execute(chunks: product.parts, workers: count)
+            self.product = nil
+        }
+    }
+
+    /// Runs `body` as the pool's one owner; `false` (and `body` not run) when it is busy.
+    private func exclusively(_ body: () -> Void) -> Bool {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
-        self.product = product
-        execute(chunks: product.parts, workers: count)
-        self.product = nil
+        body()
         return true
     }
 

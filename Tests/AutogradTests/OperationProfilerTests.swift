@@ -6,21 +6,11 @@ import Autograd
 /// changes no result.
 @Suite("Operation profiler")
 struct OperationProfilerTests {
-    final class MLP: Module {
-        let hidden: Linear, output: Linear
-        init(using rng: inout SeededGenerator) {
-            hidden = Linear(inputSize: 8, outputSize: 32, using: &rng)
-            output = Linear(inputSize: 32, outputSize: 4, using: &rng)
-        }
-        var children: [(name: String, module: any Module)] { [("hidden", hidden), ("output", output)] }
-        func callAsFunction(_ x: Variable) -> Variable { output(hidden(x).relu()) }
-    }
-
     func losses(steps: Int) -> [Float] {
         var rng = SeededGenerator(seed: 3)
-        let model = MLP(using: &rng)
-        let x = Variable(Tensor.randomNormal([16, 8], using: &rng))
-        let y = (0..<16).map { $0 % 4 }
+        let model = ReadmeLoopTests.MLP(using: &rng)   // 2 → 16 → 2
+        let x = Variable(Tensor.randomNormal([16, 2], using: &rng))
+        let y = (0..<16).map { $0 % 2 }
         var optimizer = AdamW(learningRate: 0.01)
         return (0..<steps).map { _ in
             let loss = valueAndGradient { crossEntropy(logits: model(x), targets: y) }
@@ -51,8 +41,8 @@ struct OperationProfilerTests {
 
     @Test func nothingIsRecordedOutsideATape() {
         var rng = SeededGenerator(seed: 4)
-        let model = MLP(using: &rng)
-        let (_, profile) = profileOperations { withoutGradient { model(Variable(Tensor.ones([2, 8]))) } }
+        let model = ReadmeLoopTests.MLP(using: &rng)
+        let (_, profile) = profileOperations { withoutGradient { model(Variable(Tensor.ones([2, 2]))) } }
         #expect(profile.rows.isEmpty)
     }
 }

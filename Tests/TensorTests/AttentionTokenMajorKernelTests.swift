@@ -41,15 +41,31 @@ struct AttentionTokenMajorKernelTests {
         x.transposed(1, 2).reshaped([x.shape[0], x.shape[2], x.shape[1] * x.shape[3]])
     }
 
+    /// Head-major random inputs for case `c` (seeds `seed…seed + 3`), its masks and the
+    /// reference's output and gradients.
+    struct Inputs {
+        let q: Tensor, k: Tensor, v: Tensor, dO: Tensor
+        let mask: Tensor?, segments: [Int32]?, scale: Float
+        let ref: (output: Tensor, query: Tensor, key: Tensor, value: Tensor)
+
+        init(_ c: Case, seed: UInt64) {
+            q = FusedKernelTests.random([c.b, c.hq, c.t, c.dh], seed: seed)
+            k = FusedKernelTests.random([c.b, c.hkv, c.s, c.dh], seed: seed + 1)
+            v = FusedKernelTests.random([c.b, c.hkv, c.s, c.dv], seed: seed + 2)
+            dO = FusedKernelTests.random([c.b, c.hq, c.t, c.dv], seed: seed + 3)
+            mask = c.padded ? FusedKernelTests.paddingMask(b: c.b, s: c.s) : nil
+            segments = AttentionTokenMajorKernelTests.segmentIDs(c)
+            scale = 1 / Float(c.dh).squareRoot()
+            ref = FusedReference.attention(query: q, key: k, value: v, paddingMask: mask, causal: c.causal,
+                                           scale: Double(scale), outputGradient: dO, segmentIDs: segments)
+        }
+    }
+
     @Test(arguments: cases)
     func matchesReference(c: Case) {
-        let q = FusedKernelTests.random([c.b, c.hq, c.t, c.dh], seed: 91), k = FusedKernelTests.random([c.b, c.hkv, c.s, c.dh], seed: 92)
-        let v = FusedKernelTests.random([c.b, c.hkv, c.s, c.dv], seed: 93), dO = FusedKernelTests.random([c.b, c.hq, c.t, c.dv], seed: 94)
-        let mask = c.padded ? FusedKernelTests.paddingMask(b: c.b, s: c.s) : nil
-        let segments = Self.segmentIDs(c)
-        let scale = 1 / Float(c.dh).squareRoot()
-        let ref = FusedReference.attention(query: q, key: k, value: v, paddingMask: mask, causal: c.causal, scale: Double(scale),
-                                           outputGradient: dO, segmentIDs: segments)
+        let inputs = Inputs(c, seed: 91)
+        let (q, k, v, dO, mask, segments, scale, ref) = (inputs.q, inputs.k, inputs.v, inputs.dO, inputs.mask,
+                                                         inputs.segments, inputs.scale, inputs.ref)
         let (tq, tk, tv) = (Self.tokenMajor(q), Self.tokenMajor(k), Self.tokenMajor(v))
         let (out, lse) = Tensor.attention(query: tq, key: tk, value: tv, queryHeads: c.hq, keyValueHeads: c.hkv, paddingMask: mask,
                                           causal: c.causal, scale: scale, savingLogSumExp: true, segmentIDs: segments)
@@ -79,13 +95,10 @@ struct AttentionTokenMajorKernelTests {
 
     @Test(arguments: fusedCases)
     func fusedMatchesReference(c: Case) {
-        let q = FusedKernelTests.random([c.b, c.hq, c.t, c.dh], seed: 95), k = FusedKernelTests.random([c.b, c.hq, c.t, c.dh], seed: 96)
-        let v = FusedKernelTests.random([c.b, c.hq, c.t, c.dh], seed: 97), dO = FusedKernelTests.random([c.b, c.hq, c.t, c.dh], seed: 98)
-        let mask = c.padded ? FusedKernelTests.paddingMask(b: c.b, s: c.s) : nil
-        let segments = Self.segmentIDs(c)
-        let scale = 1 / Float(c.dh).squareRoot()
-        let ref = FusedReference.attention(query: q, key: k, value: v, paddingMask: mask, causal: c.causal, scale: Double(scale),
-                                           outputGradient: dO, segmentIDs: segments)
+        // The fused cases have Hkv = Hq, S = T and Dv = Dh: q, k, v share one shape.
+        let inputs = Inputs(c, seed: 95)
+        let (q, k, v, dO, mask, segments, scale, ref) = (inputs.q, inputs.k, inputs.v, inputs.dO, inputs.mask,
+                                                         inputs.segments, inputs.scale, inputs.ref)
         let fused = Tensor.concatenate([Self.tokenMajor(q), Self.tokenMajor(k), Self.tokenMajor(v)], alongAxis: 2)
         let (out, lse) = Tensor.attention(fusedQKV: fused, heads: c.hq, paddingMask: mask, causal: c.causal, scale: scale,
                                           savingLogSumExp: true, segmentIDs: segments)
